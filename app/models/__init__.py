@@ -1,0 +1,331 @@
+"""Tables of POSDesk (peewee).  Fields, indexes, constraints; no business rules.
+
+Money columns are integer fen, rate columns integer ppm, dates ``YYYY-MM-DD`` and months
+``YYYY-MM``.  A NULL agent means the agency itself (本机构) wherever an agent is expected:
+a NULL parent is a first-level agent, a NULL policy agent is the agency's own cost, a NULL
+holder is the agency's stock.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from peewee import (
+    AutoField,
+    BooleanField,
+    CharField,
+    DatabaseProxy,
+    DateField,
+    DateTimeField,
+    ForeignKeyField,
+    IntegerField,
+    Model,
+    TextField,
+)
+
+database = DatabaseProxy()
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now().replace(microsecond=0)
+
+
+class BaseModel(Model):
+    class Meta:
+        database = database
+        legacy_table_names = False
+
+
+class Setting(BaseModel):
+    """Key/value settings of the office (agency name, minimum payout, slip header …)."""
+
+    key = CharField(primary_key=True)
+    value = TextField()
+
+
+class ImportBatch(BaseModel):
+    """One import of one file: what it added, so that it can be reported and undone."""
+
+    id = AutoField()
+    kind = CharField()
+    file_name = TextField()
+    created = DateTimeField(default=_now)
+    added = IntegerField(default=0)
+    updated = IntegerField(default=0)
+    skipped = IntegerField(default=0)
+    undone = BooleanField(default=False)
+
+
+class Product(BaseModel):
+    """A payment company's terminal product (产品) and the company's per-terminal amounts."""
+
+    id = AutoField()
+    code = CharField(unique=True)
+    name = CharField()
+    company = CharField(default="")
+    activation_min = IntegerField(default=1)  # fen; first tx ≥ this activates
+    qualify_days = IntegerField(null=True)  # N of the 达标 window; NULL = no rule
+    qualify_volume = IntegerField(null=True)  # fen; NULL = no rule
+    deposit_days = IntegerField(null=True)  # NULL = refund without a time limit
+    company_cashback = IntegerField(default=0)
+    company_qualify_bonus = IntegerField(default=0)
+    company_unqualified_penalty = IntegerField(default=0)
+
+
+class Price(BaseModel):
+    """The merchant price list (商户费率) of a product, effective from a date."""
+
+    id = AutoField()
+    product = ForeignKeyField(Product, on_delete="CASCADE")
+    effective_from = DateField()
+    credit_rate = IntegerField()
+    debit_rate = IntegerField()
+    debit_cap = IntegerField(null=True)
+    scan_rate = IntegerField()
+    per_txn = IntegerField(default=0)
+
+    class Meta:
+        indexes = ((("product", "effective_from"), True),)
+
+
+class Agent(BaseModel):
+    """A downline agent (代理商); ``parent`` NULL means directly under the agency."""
+
+    id = AutoField()
+    code = CharField(unique=True)
+    name = CharField()
+    parent = ForeignKeyField("self", null=True, backref="children", on_delete="RESTRICT")
+    status = CharField(default="active")  # active | on_hold | closed
+    phone = CharField(default="")
+    id_no = CharField(default="")
+    payout = CharField(default="direct")  # direct | via_parent
+    tax_rate = IntegerField(default=0)  # ppm
+    bank = CharField(default="")
+    bank_account = CharField(default="")
+    joined = DateField(null=True)
+    note = TextField(default="")
+    tags = TextField(default="")  # comma separated manual tags
+
+
+class Policy(BaseModel):
+    """An agent's settlement policy (政策) for a product from a date; agent NULL = agency cost."""
+
+    id = AutoField()
+    agent = ForeignKeyField(Agent, null=True, on_delete="CASCADE")
+    product = ForeignKeyField(Product, on_delete="CASCADE")
+    effective_from = DateField()
+    credit_rate = IntegerField()
+    debit_rate = IntegerField()
+    debit_cap = IntegerField(null=True)
+    scan_rate = IntegerField()
+    per_txn = IntegerField(default=0)
+    cashback = IntegerField(default=0)
+    qualify_bonus = IntegerField(default=0)
+    unqualified_penalty = IntegerField(default=0)
+    deposit = IntegerField(default=0)
+
+    class Meta:
+        indexes = ((("agent", "product", "effective_from"), True),)
+
+
+class Terminal(BaseModel):
+    """A terminal (机具) by serial number; holder/status mirror its latest event."""
+
+    id = AutoField()
+    sn = CharField(unique=True)
+    product = ForeignKeyField(Product, on_delete="RESTRICT")
+    stocked_on = DateField()
+    status = CharField(default="in_stock")  # in_stock | allocated | lost | returned
+    holder = ForeignKeyField(Agent, null=True, on_delete="RESTRICT")
+    activated_on = DateField(null=True)  # imported activation date
+    first_tx_on = DateField(null=True)  # first successful tx ≥ the activation threshold
+    merchant_no = CharField(default="")
+    merchant_name = CharField(default="")
+    batch = ForeignKeyField(ImportBatch, null=True, on_delete="SET NULL")
+
+
+class TerminalEvent(BaseModel):
+    """One dated event in a terminal's life; ``id`` orders the events of one day."""
+
+    id = AutoField()
+    terminal = ForeignKeyField(Terminal, backref="events", on_delete="CASCADE", index=False)
+    date = DateField()
+    action = CharField()  # stock | allocate | transfer | recall | lost | return
+    from_agent = ForeignKeyField(Agent, null=True, on_delete="RESTRICT", column_name="from_agent_id")
+    to_agent = ForeignKeyField(Agent, null=True, on_delete="RESTRICT", column_name="to_agent_id")
+    deposit_method = CharField(default="deduct")  # deduct | cash (allocate only)
+    operator = CharField(default="")
+    batch = ForeignKeyField(ImportBatch, null=True, on_delete="SET NULL")
+    created = DateTimeField(default=_now)
+
+    class Meta:
+        indexes = ((("terminal", "date"), False),)
+
+
+class Txn(BaseModel):
+    """An imported transaction (交易).  ``amount`` is signed (refunds negative);
+    ``month`` is the month it is settled in (its own, or the next open one if that was
+    locked when it arrived)."""
+
+    id = AutoField()
+    tx_id = CharField(unique=True)
+    terminal = ForeignKeyField(Terminal, on_delete="RESTRICT", index=False)
+    product = ForeignKeyField(Product, on_delete="RESTRICT", index=False)
+    time = CharField()
+    date = DateField()
+    month = CharField(index=True)
+    amount = IntegerField()
+    category = CharField()  # credit | debit | scan
+    status = CharField()  # success | refund | void | reversal | failed
+    merchant_no = CharField(default="")
+    fee = IntegerField(null=True)
+    batch = ForeignKeyField(ImportBatch, null=True, on_delete="SET NULL", index=False)
+
+    class Meta:
+        indexes = ((("terminal", "date"), False),)
+
+
+class Adjustment(BaseModel):
+    """A manual adjustment (调账) with its reason, settled in ``month``."""
+
+    id = AutoField()
+    agent = ForeignKeyField(Agent, on_delete="CASCADE")
+    product = ForeignKeyField(Product, on_delete="CASCADE")
+    month = CharField(index=True)
+    original_month = CharField()
+    amount = IntegerField()
+    reason = TextField()
+    batch = ForeignKeyField(ImportBatch, null=True, on_delete="SET NULL")
+    created = DateTimeField(default=_now)
+
+
+class TerminalItem(BaseModel):
+    """A per-terminal amount posted to a month: cashback, bonus, penalty, deposit lines.
+
+    ``agent`` NULL is the agency's own share.  Rows of locked months are never touched;
+    late changes post their difference to the next open month."""
+
+    id = AutoField()
+    terminal = ForeignKeyField(Terminal, on_delete="CASCADE")
+    kind = CharField()  # cashback | qualify_bonus | unqualified_penalty | deposit_refund | deposit_deduction
+    agent = ForeignKeyField(Agent, null=True, on_delete="CASCADE")
+    product = ForeignKeyField(Product, on_delete="CASCADE")
+    natural_date = DateField()
+    month = CharField(index=True)
+    amount = IntegerField()
+
+
+class Deposit(BaseModel):
+    """The deposit (押金) taken on a terminal's first allocation; rebuilt by each compute."""
+
+    id = AutoField()
+    terminal = ForeignKeyField(Terminal, unique=True, on_delete="CASCADE")
+    agent = ForeignKeyField(Agent, on_delete="CASCADE")
+    product = ForeignKeyField(Product, on_delete="CASCADE")
+    amount = IntegerField()
+    method = CharField()  # deduct | cash
+    allocated_on = DateField()
+    state = CharField()  # held | refunded | forfeited
+    settled_on = DateField(null=True)
+
+
+class MonthState(BaseModel):
+    """Whether a month is open or locked (锁定), and when it was last computed."""
+
+    month = CharField(primary_key=True)
+    state = CharField(default="open")  # open | locked
+    computed_at = DateTimeField(null=True)
+    locked_at = DateTimeField(null=True)
+    fingerprint = CharField(default="")
+
+
+class Statement(BaseModel):
+    """An agent's statement (分润单) for a month."""
+
+    id = AutoField()
+    month = CharField()
+    agent = ForeignKeyField(Agent, on_delete="CASCADE")
+    gross = IntegerField(default=0)
+    tax = IntegerField(default=0)
+    payable = IntegerField(default=0)
+    on_hold = BooleanField(default=False)
+    paid = BooleanField(default=False)  # payable > 0 and actually paid out this month
+    paid_by = ForeignKeyField(
+        Agent, null=True, on_delete="SET NULL", column_name="paid_by_id", backref="passes"
+    )  # NULL = the agency pays directly (直结); else the parent passes it on (上级代发)
+
+    class Meta:
+        indexes = ((("month", "agent"), True),)
+
+
+class StatementLine(BaseModel):
+    """One product section of a statement: every line item in fen."""
+
+    id = AutoField()
+    statement = ForeignKeyField(Statement, backref="lines", on_delete="CASCADE")
+    product = ForeignKeyField(Product, on_delete="CASCADE")
+    credit_count = IntegerField(default=0)
+    credit_volume = IntegerField(default=0)
+    credit_amount = IntegerField(default=0)
+    debit_count = IntegerField(default=0)
+    debit_volume = IntegerField(default=0)
+    debit_amount = IntegerField(default=0)
+    scan_count = IntegerField(default=0)
+    scan_volume = IntegerField(default=0)
+    scan_amount = IntegerField(default=0)
+    cashback = IntegerField(default=0)
+    qualify_bonus = IntegerField(default=0)
+    unqualified_penalty = IntegerField(default=0)
+    deposit_refund = IntegerField(default=0)
+    deposit_deduction = IntegerField(default=0)
+    adjustment = IntegerField(default=0)
+    carried_in = IntegerField(default=0)
+    subtotal = IntegerField(default=0)
+    carried_out = IntegerField(default=0)
+
+
+class AgencyMargin(BaseModel):
+    """The agency's own share of a product in a month, and the pool it came from."""
+
+    id = AutoField()
+    month = CharField()
+    product = ForeignKeyField(Product, on_delete="CASCADE")
+    pool = IntegerField(default=0)
+    margin = IntegerField(default=0)
+
+    class Meta:
+        indexes = ((("month", "product"), True),)
+
+
+ALL_MODELS = [
+    Setting,
+    ImportBatch,
+    Product,
+    Price,
+    Agent,
+    Policy,
+    Terminal,
+    TerminalEvent,
+    Txn,
+    Adjustment,
+    TerminalItem,
+    Deposit,
+    MonthState,
+    Statement,
+    StatementLine,
+    AgencyMargin,
+]
+
+
+class FollowUp(BaseModel):
+    """A contact with an agent (联系记录) and, optionally, when to visit next."""
+
+    id = AutoField()
+    agent = ForeignKeyField(Agent, backref="follow_ups", on_delete="CASCADE")
+    date = DateField()
+    note = TextField()
+    next_visit = DateField(null=True, index=True)
+    done = BooleanField(default=False)
+
+
+ALL_MODELS.append(FollowUp)

@@ -1,0 +1,39 @@
+"""Numbered schema migrations, applied at start-up inside one transaction each.
+
+The schema version lives in SQLite's ``user_version``.  Module ``NNNN_name`` brings a
+database from version NNNN-1 to NNNN; a database made by an older POSDesk opens in a
+newer one because ``apply_migrations`` runs every step it has not seen yet.  Modules are
+listed by name (not discovered on disk) so the frozen Windows build finds them too.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from peewee import Database
+
+MIGRATIONS = ["0001_initial", "0002_followups"]
+LATEST = len(MIGRATIONS)
+
+
+def schema_version(db: Database) -> int:
+    return int(db.execute_sql("PRAGMA user_version").fetchone()[0])
+
+
+def apply_migrations(db: Database) -> list[int]:
+    """Bring ``db`` up to the latest version; returns the versions applied."""
+    applied = []
+    current = schema_version(db)
+    if current > LATEST:
+        from app.core.errors import UserError
+
+        raise UserError(f"数据库版本 {current} 比本程序支持的 {LATEST} 新,请升级分润台。")
+    for number, name in enumerate(MIGRATIONS, start=1):
+        if number <= current:
+            continue
+        module = importlib.import_module(f"{__name__}.{name}")
+        with db.atomic():
+            module.migrate(db)
+            db.execute_sql(f"PRAGMA user_version = {number}")
+        applied.append(number)
+    return applied
