@@ -1,0 +1,211 @@
+"""The ``posdesk`` command line (FORMATS.md): thin — parses, calls services, prints.
+
+Exit codes: 0 success, 2 bad input (a Chinese message on stderr saying what was wrong),
+1 a defect (logged with its traceback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from app.core.errors import UserError
+
+EXIT_OK, EXIT_BUG, EXIT_USER = 0, 1, 2
+
+
+def default_db_path() -> Path:
+    """The database in the per-user data directory (platformdirs)."""
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("POSDesk", appauthor=False)) / "posdesk.db"
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # argparse exits 2 on bad usage, as we want
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USER, f"参数错误:{message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="posdesk", description="分润台 POSDesk:POS机代理商分润管理")
+    p.add_argument("--db", help="数据库文件路径(默认在用户数据目录)")
+    p.add_argument("--self-test", action="store_true", help="自检:迁移、演示数据、月结、出单、窗口")
+    sub = p.add_subparsers(dest="command")
+
+    init = sub.add_parser("init", help="创建本机构")
+    init.add_argument("--agency", required=True, help="机构名称")
+    init.add_argument("--min-payout", default=None, help="起付金额(元)")
+
+    imp = sub.add_parser("import", help="导入文件")
+    imp.add_argument("kind", help="agents/products/prices/policies/terminals/moves/activations/transactions/adjustments")
+    imp.add_argument("file")
+    imp.add_argument("--profile", default=None, help="支付公司导出格式配置名")
+
+    st = sub.add_parser("statement", help="月结与分润单")
+    st_sub = st.add_subparsers(dest="action", required=True)
+    for name, text in (("compute", "计算月结"), ("show", "显示月结"), ("lock", "锁定月份")):
+        s = st_sub.add_parser(name, help=text)
+        s.add_argument("month")
+        if name == "show":
+            s.add_argument("--json", action="store_true", help="输出JSON")
+    pdf = st_sub.add_parser("pdf", help="生成分润单PDF")
+    pdf.add_argument("month")
+    pdf.add_argument("--out", required=True)
+    pdf.add_argument("--agent", default=None)
+    pay = st_sub.add_parser("payout", help="导出打款清单")
+    pay.add_argument("month")
+    pay.add_argument("--out", required=True)
+
+    demo = sub.add_parser("demo", help="载入演示数据")
+    demo.add_argument("--scale", choices=["small", "large"], default="small")
+
+    backup = sub.add_parser("backup", help="备份数据库")
+    backup.add_argument("dest")
+    return p
+
+
+def _open(args: argparse.Namespace):
+    from app.models.db import open_database
+
+    return open_database(args.db or default_db_path())
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    from app.core.money import ParseError, format_money, parse_money
+    from app.core.months import set_setting
+
+    _open(args)
+    name = args.agency.strip()
+    if not name:
+        raise UserError("机构名称不能为空")
+    set_setting("agency_name", name)
+    if args.min_payout is not None:
+        try:
+            fen = parse_money(args.min_payout)
+        except ParseError as exc:
+            raise UserError(f"起付金额:{exc}") from None
+        if fen < 0:
+            raise UserError("起付金额不能为负")
+        set_setting("min_payout", str(fen))
+    from app.core.months import min_payout
+
+    print(f"已创建本机构“{name}”,起付金额 {format_money(min_payout())}")
+    return EXIT_OK
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from app.io.importers import import_file
+
+    _open(args)
+    report = import_file(args.kind, args.file, args.profile)
+    print(report.summary())
+    return EXIT_OK
+
+
+def cmd_statement(args: argparse.Namespace) -> int:
+    from app.core import settlement
+    from app.core.money import ParseError, format_money, format_month, parse_month
+
+    _open(args)
+    try:
+        month = parse_month(args.month)
+    except ParseError as exc:
+        raise UserError(f"月份:{exc}") from None
+    if args.action == "compute":
+        r = settlement.compute_month(month)
+        done = "、".join(format_month(m) for m in r.months)
+        print(f"已计算 {done};{format_month(month)} 共 {r.statements} 张分润单,应付合计 {format_money(r.payable)}")
+    elif args.action == "lock":
+        r = settlement.lock_month(month)
+        print(f"{format_month(month)}已锁定:{r.statements} 张分润单,应付合计 {format_money(r.payable)}")
+    elif args.action == "show":
+        from app.core.months import locked_months
+
+        if not settlement.is_computed(month) and month not in locked_months():
+            settlement.compute_month(month)
+        data = settlement.statement_json(month)
+        if args.json:
+            print(json.dumps(data, ensure_ascii=False, indent=1))
+        else:
+            print(_statement_text(data))
+    elif args.action == "pdf":
+        from app.io.slips import render_batch
+
+        result = render_batch(month, Path(args.out), agent_code=args.agent)
+        print(f"已生成 {result} ")
+    elif args.action == "payout":
+        from app.io.slips import write_payout_list
+
+        write_payout_list(month, Path(args.out))
+        print(f"已导出打款清单 {args.out}")
+    return EXIT_OK
+
+
+def _statement_text(data: dict) -> str:
+    from app.core.money import format_money, format_month
+
+    lines = [f"{format_month(data['month'])} 分润汇总"]
+    for s in data["statements"]:
+        hold = "(停发)" if s["on_hold"] else ""
+        lines.append(
+            f"{s['agent']:<10}{s['name']:<8}{hold} 合计 {format_money(s['gross_fen']):>14} "
+            f"税 {format_money(s['tax_fen']):>12} 实发 {format_money(s['payable_fen']):>14}"
+        )
+    for m in data["agency"]["products"]:
+        lines.append(f"本机构 {m['product']} 留存 {format_money(m['margin_fen'])}")
+    return "\n".join(lines)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from app.io.demo_load import load_demo
+
+    _open(args)
+    print(load_demo(args.scale))
+    return EXIT_OK
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    from app.io.backup import backup_to
+
+    _open(args)
+    dest = backup_to(Path(args.dest))
+    print(f"已备份到 {dest}")
+    return EXIT_OK
+
+
+def run_gui(args: argparse.Namespace) -> int:
+    try:
+        from app.views.main_window import run
+    except ImportError as exc:  # pragma: no cover - the window ships with the app
+        raise UserError(f"无法启动桌面窗口:{exc}") from None
+    return run(args.db or str(default_db_path()))
+
+
+COMMANDS = {"init": cmd_init, "import": cmd_import, "statement": cmd_statement, "demo": cmd_demo,
+            "backup": cmd_backup}
+
+
+def main(argv: list[str] | None = None) -> int:
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.reconfigure(encoding="utf-8")  # type: ignore[attr-defined]
+        except (AttributeError, ValueError):
+            pass
+    args = build_parser().parse_args(argv)
+    try:
+        if args.self_test:
+            from app.selftest import self_test
+
+            return self_test()
+        if args.command is None:
+            return run_gui(args)
+        return COMMANDS[args.command](args)
+    except UserError as exc:
+        print(str(exc), file=sys.stderr)
+        return EXIT_USER
+    except KeyboardInterrupt:
+        print("已中断", file=sys.stderr)
+        return EXIT_USER

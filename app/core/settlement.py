@@ -1,0 +1,830 @@
+"""The monthly statement (月结/分润单), DOMAIN §3–§6.
+
+``compute_month(M)`` recomputes every open month with data up to M, in order, then M;
+``lock_month(M)`` computes and freezes.  The heavy part, pricing millions of transactions
+along their agent chains, is one set-based SQL pass: transactions are grouped by (holder,
+product, pricing period, category, refund) and each group is priced in Python with the
+linear fee formula.  Debit transactions large enough to reach *any* debit cap of their
+product are priced one by one, so the cap stays exact.
+
+Per-terminal amounts (activation cashback, 达标 bonus, 未达标 penalty, deposit deduction and
+refund) are derived for every terminal with their natural day, then *posted*: the amount a
+month receives for a (terminal, kind, agent) is what is due by that month minus what
+earlier months already received.  Locked months keep their rows, so late data lands in the
+next open month as the difference, never by changing a locked month.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from app.core.errors import UserError
+from app.core.money import (
+    MICRO,
+    format_month,
+    month_first_day,
+    month_last_day,
+    month_of,
+    parse_month,
+    round_micro,
+)
+from app.core.months import locked_months, min_payout
+from app.core.ownership import Event, Replay, replay
+from app.core.policy import CATEGORIES, ZERO_TERMS, Book, Terms
+from app.models import (
+    AgencyMargin,
+    Deposit,
+    MonthState,
+    Statement,
+    StatementLine,
+    TerminalItem,
+    database,
+)
+
+Progress = Callable[[int, str], None]
+
+ITEM_KINDS = (
+    "cashback",
+    "qualify_bonus",
+    "unqualified_penalty",
+    "deposit_refund",
+    "deposit_deduction",
+)
+LINE_FIELDS = (
+    [f"{c}_{x}" for c in CATEGORIES for x in ("count", "volume", "amount")]
+    + list(ITEM_KINDS)
+    + ["adjustment", "carried_in", "subtotal", "carried_out"]
+)
+_AMOUNT_FIELDS = [f"{c}_amount" for c in CATEGORIES] + list(ITEM_KINDS) + [
+    "adjustment",
+    "carried_in",
+]
+
+
+class Cancelled(Exception):
+    """The user cancelled a long operation; nothing was written."""
+
+
+# ------------------------------------------------------------------ context
+
+
+@dataclass
+class AgentInfo:
+    id: int
+    code: str
+    name: str
+    parent_id: int | None
+    status: str
+    payout: str
+    tax_rate: int
+
+
+@dataclass
+class ProductInfo:
+    id: int
+    code: str
+    activation_min: int
+    qualify_days: int | None
+    qualify_volume: int | None
+    deposit_days: int | None
+    company: dict[str, int]
+
+
+@dataclass
+class TerminalInfo:
+    id: int
+    product_id: int
+    activated_on: dt.date | None
+    first_tx_on: dt.date | None
+
+    @property
+    def activation_day(self) -> dt.date | None:
+        return self.activated_on or self.first_tx_on
+
+
+_DATE_CACHE: dict[str, dt.date] = {}
+
+
+def _d(text: str | dt.date | None) -> dt.date | None:
+    if text is None or isinstance(text, dt.date):
+        return text
+    day = _DATE_CACHE.get(text)
+    if day is None:
+        day = _DATE_CACHE[text] = dt.date.fromisoformat(text[:10])
+    return day
+
+
+def _terms(row: tuple) -> Terms:
+    return Terms(*row)
+
+
+@dataclass
+class Context:
+    """Everything static that a compute run needs, loaded once."""
+
+    agents: dict[int, AgentInfo]
+    products: dict[int, ProductInfo]
+    policies: Book  # key (agent_id | None, product_id)
+    prices: Book  # key product_id
+    terminals: dict[int, TerminalInfo]
+    replays: dict[int, Replay]
+    locked: set[str]
+    min_payout: int
+    _chains: dict[int | None, tuple[int | None, ...]] = field(default_factory=dict)
+
+    def chain(self, holder: int | None) -> tuple[int | None, ...]:
+        """(None = agency, A1, …, holder): the holder's line of uplines."""
+        chain = self._chains.get(holder)
+        if chain is None:
+            up: list[int | None] = []
+            node = holder
+            seen = set()
+            while node is not None:
+                if node in seen:  # pragma: no cover - cycles are refused on import
+                    raise UserError("代理上级关系有循环")
+                seen.add(node)
+                up.append(node)
+                node = self.agents[node].parent_id
+            up.append(None)
+            chain = self._chains[holder] = tuple(reversed(up))
+        return chain
+
+    def price(self, product_id: int, day: dt.date) -> Terms:
+        terms = self.prices.in_force(product_id, day)
+        if terms is None:
+            code = self.products[product_id].code
+            raise UserError(f"产品 {code} 在 {day.isoformat()} 没有生效的商户费率,请先导入费率表")
+        return terms
+
+    def fee_terms(self, chain: tuple[int | None, ...], product_id: int, day: dt.date) -> list[Terms]:
+        """Terms used for fees at every level; a level without a policy passes its child's
+        terms through (级差 0), and a holder without one is priced at the merchant price."""
+        own = [self.policies.in_force((a, product_id), day) for a in chain]
+        out: list[Terms] = [ZERO_TERMS] * len(chain)
+        below = self.price(product_id, day)
+        for i in range(len(chain) - 1, -1, -1):
+            t = own[i]
+            below = t if t is not None else below
+            out[i] = below
+        return out
+
+    def company_amount(self, product_id: int, kind: str, day: dt.date) -> int:
+        """What the company pays (or charges) per terminal: the product's amount, or else
+        the amount on the agency's own cost policy."""
+        amount = self.products[product_id].company[kind]
+        if not amount:
+            own = self.policies.in_force((None, product_id), day)
+            amount = own.amount(kind) if own else 0
+        return amount
+
+    def split_amount(
+        self, holder: int | None, product_id: int, kind: str, day: dt.date
+    ) -> list[tuple[int | None, int]]:
+        """A per-terminal amount split along the chain by 级差 (agency first)."""
+        chain = self.chain(holder)
+        company = self.company_amount(product_id, kind, day)
+        own = [self.policies.in_force((a, product_id), day) for a in chain[1:]]
+        eff = [0] * len(own)
+        below = 0
+        for i in range(len(own) - 1, -1, -1):
+            t = own[i]
+            below = t.amount(kind) if t is not None else below
+            eff[i] = below
+        out: list[tuple[int | None, int]] = [(None, company - (eff[0] if eff else 0))]
+        for i, agent in enumerate(chain[1:]):
+            nxt = eff[i + 1] if i + 1 < len(eff) else 0
+            out.append((agent, eff[i] - nxt))
+        return out
+
+
+def load_context() -> Context:
+    db = database.obj
+    agents = {
+        r[0]: AgentInfo(*r)
+        for r in db.execute_sql(
+            "SELECT id, code, name, parent_id, status, payout, tax_rate FROM agent"
+        )
+    }
+    products = {}
+    for r in db.execute_sql(
+        "SELECT id, code, activation_min, qualify_days, qualify_volume, deposit_days, "
+        "company_cashback, company_qualify_bonus, company_unqualified_penalty FROM product"
+    ):
+        products[r[0]] = ProductInfo(
+            r[0],
+            r[1],
+            r[2],
+            r[3],
+            r[4],
+            r[5],
+            {"cashback": r[6], "qualify_bonus": r[7], "unqualified_penalty": r[8]},
+        )
+    policies = Book()
+    for r in db.execute_sql(
+        "SELECT agent_id, product_id, effective_from, credit_rate, debit_rate, debit_cap, "
+        "scan_rate, per_txn, cashback, qualify_bonus, unqualified_penalty, deposit FROM policy"
+    ):
+        policies.add((r[0], r[1]), _d(r[2]), _terms(r[3:]))
+    prices = Book()
+    for r in db.execute_sql(
+        "SELECT product_id, effective_from, credit_rate, debit_rate, debit_cap, scan_rate, "
+        "per_txn FROM price"
+    ):
+        prices.add(r[0], _d(r[1]), _terms(r[2:]))
+    terminals = {
+        r[0]: TerminalInfo(r[0], r[1], _d(r[2]), _d(r[3]))
+        for r in db.execute_sql("SELECT id, product_id, activated_on, first_tx_on FROM terminal")
+    }
+    events: dict[int, list[Event]] = defaultdict(list)
+    for tid, day, action, to_agent, method in db.execute_sql(
+        "SELECT terminal_id, date, action, to_agent_id, deposit_method FROM terminal_event "
+        "ORDER BY terminal_id, date, id"
+    ):
+        events[tid].append(Event(_d(day), action, to_agent, method))
+    replays = {tid: replay(evs) for tid, evs in events.items()}
+    return Context(
+        agents, products, policies, prices, terminals, replays, locked_months(), min_payout()
+    )
+
+
+# ------------------------------------------------------------------ per-terminal amounts
+
+
+@dataclass
+class DerivedItem:
+    terminal_id: int
+    kind: str
+    agent_id: int | None
+    product_id: int
+    natural_date: dt.date
+    amount: int
+
+
+@dataclass
+class DepositRow:
+    terminal_id: int
+    agent_id: int
+    product_id: int
+    amount: int
+    method: str
+    allocated_on: dt.date
+    state: str
+    settled_on: dt.date | None
+
+
+def _qualified_days(ctx: Context) -> dict[int, dt.date]:
+    """For every terminal with a 达标 rule, the first day its window volume reaches the
+    threshold (only those that reach it)."""
+    rows = []
+    for t in ctx.terminals.values():
+        p = ctx.products[t.product_id]
+        act = t.activation_day
+        if act is None or not p.qualify_days or p.qualify_volume is None:
+            continue
+        end = act + dt.timedelta(days=p.qualify_days - 1)
+        rows.append((t.id, act.isoformat(), end.isoformat(), p.qualify_volume))
+    if not rows:
+        return {}
+    db = database.obj
+    db.execute_sql("DROP TABLE IF EXISTS tmp_window")
+    db.execute_sql(
+        "CREATE TEMP TABLE tmp_window (terminal_id INTEGER PRIMARY KEY, start TEXT, "
+        "finish TEXT, target INTEGER)"
+    )
+    db.cursor().executemany("INSERT INTO tmp_window VALUES (?, ?, ?, ?)", rows)
+    cur = db.execute_sql(
+        """
+        WITH daily AS (
+            SELECT t.terminal_id, t.date, SUM(t.amount) AS v
+            FROM tmp_window w JOIN txn t ON t.terminal_id = w.terminal_id
+             AND t.date >= w.start AND t.date <= w.finish
+            WHERE t.status IN ('success', 'refund')
+            GROUP BY t.terminal_id, t.date),
+        cum AS (
+            SELECT terminal_id, date,
+                   SUM(v) OVER (PARTITION BY terminal_id ORDER BY date) AS c
+            FROM daily)
+        SELECT cum.terminal_id, MIN(cum.date) FROM cum
+        JOIN tmp_window w ON w.terminal_id = cum.terminal_id
+        WHERE cum.c >= w.target GROUP BY cum.terminal_id
+        """
+    )
+    out = {tid: _d(day) for tid, day in cur.fetchall()}
+    db.execute_sql("DROP TABLE tmp_window")
+    return out
+
+
+def derive_terminal_items(ctx: Context) -> tuple[list[DerivedItem], list[DepositRow]]:
+    """Every per-terminal amount with its natural day, and the deposit ledger."""
+    items: list[DerivedItem] = []
+    deposits: list[DepositRow] = []
+    qualified = _qualified_days(ctx)
+    empty = Replay()
+
+    def split(t: TerminalInfo, rp: Replay, kind: str, day: dt.date, sign: int = 1) -> None:
+        holder = rp.holder_on(day)
+        for agent, amount in ctx.split_amount(holder, t.product_id, kind, day):
+            if amount:
+                items.append(DerivedItem(t.id, kind, agent, t.product_id, day, sign * amount))
+
+    for t in ctx.terminals.values():
+        rp = ctx.replays.get(t.id, empty)
+        p = ctx.products[t.product_id]
+        act = t.activation_day
+        if act is not None:
+            split(t, rp, "cashback", act)
+            if p.qualify_days and p.qualify_volume is not None:
+                hit = qualified.get(t.id)
+                if hit is not None:
+                    split(t, rp, "qualify_bonus", hit)
+                else:
+                    end = act + dt.timedelta(days=p.qualify_days - 1)
+                    split(t, rp, "unqualified_penalty", end, sign=-1)
+        alloc = rp.first_allocation
+        if alloc is None or alloc.to_agent is None:
+            continue
+        if act is not None and act < alloc.date:
+            continue  # activated before it was handed out: no deposit owed
+        terms = ctx.policies.in_force((alloc.to_agent, t.product_id), alloc.date)
+        amount = terms.deposit if terms else 0
+        if amount <= 0:
+            continue
+        agent = alloc.to_agent
+        if alloc.deposit_method == "deduct":
+            items.append(
+                DerivedItem(t.id, "deposit_deduction", agent, t.product_id, alloc.date, -amount)
+            )
+        state, settled = "held", None
+        lost = rp.lost_on
+        if act is not None:
+            in_time = p.deposit_days is None or (act - alloc.date).days <= p.deposit_days
+            if lost is not None and lost <= act:
+                state, settled = "forfeited", lost
+            elif in_time:
+                state, settled = "refunded", act
+                items.append(DerivedItem(t.id, "deposit_refund", agent, t.product_id, act, amount))
+            else:
+                state, settled = "forfeited", act
+        elif lost is not None:
+            state, settled = "forfeited", lost
+        deposits.append(
+            DepositRow(t.id, agent, t.product_id, amount, alloc.deposit_method, alloc.date, state, settled)
+        )
+    return items, deposits
+
+
+def _write_deposits(deposits: list[DepositRow]) -> None:
+    db = database.obj
+    db.execute_sql("DELETE FROM deposit")
+    db.cursor().executemany(
+        "INSERT INTO deposit (terminal_id, agent_id, product_id, amount, method, allocated_on, "
+        "state, settled_on) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            (
+                d.terminal_id,
+                d.agent_id,
+                d.product_id,
+                d.amount,
+                d.method,
+                d.allocated_on.isoformat(),
+                d.state,
+                d.settled_on.isoformat() if d.settled_on else None,
+            )
+            for d in deposits
+        ],
+    )
+
+
+def _post_items(month: str, derived: list[DerivedItem]) -> None:
+    """Post to ``month`` what is due by it minus what earlier months already received."""
+    db = database.obj
+    db.execute_sql("DELETE FROM terminal_item WHERE month = ?", (month,))
+    posted: dict[tuple, list] = {}
+    for tid, kind, agent, pid, day, amount in db.execute_sql(
+        "SELECT terminal_id, kind, agent_id, MIN(product_id), MIN(natural_date), SUM(amount) "
+        "FROM terminal_item WHERE month < ? GROUP BY terminal_id, kind, agent_id",
+        (month,),
+    ):
+        posted[(tid, kind, agent)] = [pid, day, amount]
+    due: dict[tuple, list] = {}
+    for it in derived:
+        if month_of(it.natural_date) <= month:
+            key = (it.terminal_id, it.kind, it.agent_id)
+            due[key] = [it.product_id, it.natural_date.isoformat(), it.amount]
+    rows = []
+    for key in due.keys() | posted.keys():
+        pid, day, amount = due.get(key) or posted[key][:2] + [0]
+        delta = amount - (posted[key][2] if key in posted else 0)
+        if delta:
+            rows.append((key[0], key[1], key[2], pid, day, month, delta))
+    rows.sort(key=lambda r: (r[0], r[1], -1 if r[2] is None else r[2]))
+    db.cursor().executemany(
+        "INSERT INTO terminal_item (terminal_id, kind, agent_id, product_id, natural_date, "
+        "month, amount) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        rows,
+    )
+
+
+# ------------------------------------------------------------------ transaction shares
+
+
+def _segments(ctx: Context) -> list[tuple[int, str, str, int | None]]:
+    """(terminal, first day, last day, holder) covering all time for every terminal."""
+    rows: list[tuple[int, str, str, int | None]] = []
+    for tid in ctx.terminals:
+        rp = ctx.replays.get(tid)
+        if rp is None or not rp.starts:
+            rows.append((tid, "0001-01-01", "9999-12-31", None))
+            continue
+        prev_start, prev_holder = "0001-01-01", None
+        for start, holder in zip(rp.starts, rp.holders, strict=True):
+            end = (start - dt.timedelta(days=1)).isoformat()
+            if end >= prev_start:
+                rows.append((tid, prev_start, end, prev_holder))
+            prev_start, prev_holder = start.isoformat(), holder
+        rows.append((tid, prev_start, "9999-12-31", prev_holder))
+    return rows
+
+
+def _debit_thresholds(ctx: Context) -> dict[int, int]:
+    """Per product, the smallest |amount| at which any debit cap can bite."""
+    out: dict[int, int] = {}
+    for book in (ctx.policies, ctx.prices):
+        for key in book.keys():
+            pid = key[-1] if isinstance(key, tuple) else key
+            for _, t in book.history(key):
+                if t.debit_cap is None or t.debit_rate <= 0:
+                    continue
+                threshold = -(-t.debit_cap * MICRO // t.debit_rate)
+                out[pid] = min(out.get(pid, threshold), threshold)
+    return out
+
+
+@dataclass
+class ShareTotals:
+    acc: dict[tuple[int, int, str], list[int]]  # (agent, product, category) → [n, volume, micro]
+    pool: dict[int, int]  # product → micro-fen
+
+
+def transaction_shares(ctx: Context, month: str) -> ShareTotals:
+    """Price every counted transaction settled in ``month`` along its chain."""
+    db = database.obj
+    acc: dict[tuple[int, int, str], list[int]] = defaultdict(lambda: [0, 0, 0])
+    pool: dict[int, int] = defaultdict(int)
+    lo = db.execute_sql("SELECT MIN(date) FROM txn WHERE month = ?", (month,)).fetchone()[0]
+    if lo is None:
+        return ShareTotals(acc, pool)
+    hi = month_last_day(month).isoformat()
+    # pricing periods: within one, no price or policy of the product changes
+    period_cases = []
+    for pid in ctx.products:
+        bounds = sorted(
+            d.isoformat()
+            for d in ctx.prices.change_dates(pid) | ctx.policies.change_dates(pid)
+            if lo < d.isoformat() <= hi
+        )
+        if bounds:
+            whens = " ".join(f"WHEN t.date >= '{b}' THEN '{b}'" for b in reversed(bounds))
+            period_cases.append(f"WHEN {pid} THEN CASE {whens} ELSE '{lo}' END")
+    period = f"CASE t.product_id {' '.join(period_cases)} ELSE '{lo}' END" if period_cases else f"'{lo}'"
+    thresholds = _debit_thresholds(ctx)
+    if thresholds:
+        cases = " ".join(f"WHEN {pid} THEN {v}" for pid, v in thresholds.items())
+        big = f"(t.category = 'debit' AND ABS(t.amount) >= (CASE t.product_id {cases} ELSE 9e18 END))"
+    else:
+        big = "0"
+    db.execute_sql("DROP TABLE IF EXISTS tmp_seg")
+    db.execute_sql(
+        "CREATE TEMP TABLE tmp_seg (terminal_id INTEGER, start TEXT, finish TEXT, holder INTEGER)"
+    )
+    db.cursor().executemany("INSERT INTO tmp_seg VALUES (?, ?, ?, ?)", _segments(ctx))
+    db.execute_sql("CREATE INDEX tmp_seg_idx ON tmp_seg (terminal_id, start)")
+    join = (
+        "FROM txn t JOIN tmp_seg s ON s.terminal_id = t.terminal_id "
+        "AND t.date >= s.start AND t.date <= s.finish "
+        "WHERE t.month = ? AND t.status IN ('success', 'refund')"
+    )
+    groups = db.execute_sql(
+        f"SELECT s.holder, t.product_id, {period}, t.category, t.status = 'refund', "
+        f"COUNT(*), SUM(t.amount) {join} AND NOT {big} GROUP BY 1, 2, 3, 4, 5",
+        (month,),
+    ).fetchall()
+    singles = db.execute_sql(
+        f"SELECT s.holder, t.product_id, t.date, t.category, t.status = 'refund', 1, t.amount "
+        f"{join} AND {big}",
+        (month,),
+    ).fetchall()
+    db.execute_sql("DROP TABLE tmp_seg")
+
+    terms_cache: dict[tuple, tuple[Terms, list[Terms]]] = {}
+    for rows, linear in ((groups, True), (singles, False)):
+        for holder, pid, day_text, cat, refund, n, total in rows:
+            refund = bool(refund)
+            chain = ctx.chain(holder)
+            key = (holder, pid, day_text)
+            cached = terms_cache.get(key)
+            if cached is None:
+                day = _d(day_text)
+                cached = terms_cache[key] = (ctx.price(pid, day), ctx.fee_terms(chain, pid, day))
+            price, effs = cached
+            if linear:
+                merchant = price.linear_fee_micro(cat, total, n, refund)
+                fees = [t.linear_fee_micro(cat, total, n, refund) for t in effs]
+            else:
+                merchant = price.fee_micro(cat, total, refund)
+                fees = [t.fee_micro(cat, total, refund) for t in effs]
+            pool[pid] += merchant - fees[0]
+            k = len(chain) - 1
+            for i in range(1, k + 1):
+                share = (merchant if i == k else fees[i + 1]) - fees[i]
+                a = acc[(chain[i], pid, cat)]
+                a[0] += n
+                a[1] += total
+                a[2] += share
+    return ShareTotals(acc, pool)
+
+
+# ------------------------------------------------------------------ the statement
+
+
+def _previous_computed(month: str) -> str | None:
+    row = (
+        MonthState.select(MonthState.month)
+        .where((MonthState.month < month) & MonthState.computed_at.is_null(False))
+        .order_by(MonthState.month.desc())
+        .first()
+    )
+    return row.month if row else None
+
+
+def _carried(month: str | None) -> dict[tuple[int, int], int]:
+    if month is None:
+        return {}
+    rows = database.obj.execute_sql(
+        "SELECT s.agent_id, l.product_id, l.carried_out FROM statement_line l "
+        "JOIN statement s ON s.id = l.statement_id WHERE s.month = ? AND l.carried_out != 0",
+        (month,),
+    )
+    return {(a, p): c for a, p, c in rows}
+
+
+def _compute_one(ctx: Context, month: str, derived: list[DerivedItem]) -> None:
+    db = database.obj
+    shares = transaction_shares(ctx, month)
+    _post_items(month, derived)
+    lines: dict[tuple[int, int], dict[str, int]] = defaultdict(lambda: dict.fromkeys(LINE_FIELDS, 0))
+    pool_fen = {pid: round_micro(v) for pid, v in shares.pool.items()}
+    agents_tx: dict[int, int] = defaultdict(int)
+    for (agent, pid, cat), (n, vol, micro) in shares.acc.items():
+        line = lines[(agent, pid)]
+        amount = round_micro(micro)
+        line[f"{cat}_count"] = n
+        line[f"{cat}_volume"] = vol
+        line[f"{cat}_amount"] = amount
+        agents_tx[pid] += amount
+    agency_items: dict[int, int] = defaultdict(int)
+    for agent, pid, kind, amount in db.execute_sql(
+        "SELECT agent_id, product_id, kind, SUM(amount) FROM terminal_item WHERE month = ? "
+        "GROUP BY agent_id, product_id, kind",
+        (month,),
+    ):
+        if agent is None:
+            if kind in ("cashback", "qualify_bonus", "unqualified_penalty"):
+                agency_items[pid] += amount
+        else:
+            lines[(agent, pid)][kind] += amount
+    for agent, pid, amount in db.execute_sql(
+        "SELECT agent_id, product_id, SUM(amount) FROM adjustment WHERE month = ? "
+        "GROUP BY agent_id, product_id",
+        (month,),
+    ):
+        lines[(agent, pid)]["adjustment"] += amount
+    for (agent, pid), amount in _carried(_previous_computed(month)).items():
+        lines[(agent, pid)]["carried_in"] += amount
+
+    by_agent: dict[int, list[tuple[int, dict[str, int]]]] = defaultdict(list)
+    for (agent, pid), line in lines.items():
+        line["subtotal"] = sum(line[f] for f in _AMOUNT_FIELDS)
+        by_agent[agent].append((pid, line))
+
+    db.execute_sql("DELETE FROM statement WHERE month = ?", (month,))
+    db.execute_sql("DELETE FROM agency_margin WHERE month = ?", (month,))
+    statements = []
+    line_rows = []
+    for agent_id in sorted(by_agent, key=lambda a: ctx.agents[a].code):
+        info = ctx.agents[agent_id]
+        products = [(pid, ln) for pid, ln in by_agent[agent_id] if any(ln.values())]
+        if not products:
+            continue
+        gross = sum(ln["subtotal"] for _, ln in products if ln["subtotal"] > 0)
+        tax = round_micro(gross * info.tax_rate)
+        payable = gross - tax
+        on_hold = info.status == "on_hold"
+        paid = not on_hold and gross > 0 and payable >= ctx.min_payout
+        for _, ln in products:
+            ln["carried_out"] = ln["subtotal"] if (ln["subtotal"] < 0 or not paid) else 0
+        if not paid:
+            tax = payable = 0
+        paid_by = info.parent_id if info.payout == "via_parent" else None
+        statements.append((month, agent_id, gross, tax, payable, on_hold, paid, paid_by))
+        for pid, ln in products:
+            line_rows.append((agent_id, pid, *(ln[f] for f in LINE_FIELDS)))
+    cur = db.cursor()
+    cur.executemany(
+        "INSERT INTO statement (month, agent_id, gross, tax, payable, on_hold, paid, paid_by_id) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        statements,
+    )
+    ids = dict(
+        db.execute_sql("SELECT agent_id, id FROM statement WHERE month = ?", (month,)).fetchall()
+    )
+    cols = ", ".join(LINE_FIELDS)
+    marks = ", ".join("?" * (len(LINE_FIELDS) + 2))
+    cur.executemany(
+        f"INSERT INTO statement_line (statement_id, product_id, {cols}) VALUES ({marks})",
+        [(ids[r[0]], *r[1:]) for r in line_rows],
+    )
+    margins = []
+    for pid in sorted(set(pool_fen) | set(agency_items) | set(agents_tx)):
+        margin = pool_fen.get(pid, 0) - agents_tx.get(pid, 0) + agency_items.get(pid, 0)
+        margins.append((month, pid, pool_fen.get(pid, 0), margin))
+    cur.executemany(
+        "INSERT INTO agency_margin (month, product_id, pool, margin) VALUES (?, ?, ?, ?)", margins
+    )
+    now = dt.datetime.now().replace(microsecond=0)
+    fingerprint = month_fingerprint(month)
+    MonthState.insert(month=month, state="open", computed_at=now, fingerprint=fingerprint).on_conflict(
+        conflict_target=[MonthState.month],
+        update={MonthState.computed_at: now, MonthState.fingerprint: fingerprint},
+    ).execute()
+
+
+def _data_months(ctx: Context, derived: list[DerivedItem]) -> set[str]:
+    db = database.obj
+    months: set[str] = set()
+    cur = db.execute_sql("SELECT MIN(month) FROM txn").fetchone()[0]
+    while cur is not None:  # index skip-scan: one seek per distinct month
+        months.add(cur)
+        cur = db.execute_sql("SELECT MIN(month) FROM txn WHERE month > ?", (cur,)).fetchone()[0]
+    for sql in (
+        "SELECT DISTINCT substr(date, 1, 7) FROM terminal_event WHERE action != 'stock'",
+        "SELECT DISTINCT month FROM adjustment",
+        "SELECT DISTINCT month FROM statement",
+        "SELECT DISTINCT month FROM terminal_item",
+    ):
+        months.update(r[0] for r in db.execute_sql(sql))
+    months.update(month_of(it.natural_date) for it in derived)
+    return months
+
+
+@dataclass
+class ComputeResult:
+    month: str
+    months: list[str]
+    statements: int
+    payable: int
+
+
+def compute_month(month: str, progress: Progress | None = None) -> ComputeResult:
+    """Compute ``month`` (and every earlier open month with data first).  Idempotent."""
+    month = parse_month(month)
+    report = progress or (lambda _p, _m: None)
+    with database.obj.atomic():
+        result = _compute(month, report)
+    return result
+
+
+def _compute(month: str, report: Progress) -> ComputeResult:
+    report(2, "读取代理、政策与机具")
+    ctx = load_context()
+    if month in ctx.locked:
+        raise UserError(f"{format_month(month)}已锁定,不能重新计算")
+    report(15, "计算激活、达标与押金")
+    derived, deposits = derive_terminal_items(ctx)
+    _write_deposits(deposits)
+    months = sorted(m for m in _data_months(ctx, derived) if m < month and m not in ctx.locked)
+    months.append(month)
+    for i, m in enumerate(months):
+        report(25 + 70 * i // len(months), f"计算{format_month(m)}分润")
+        _compute_one(ctx, m, derived)
+    row = database.obj.execute_sql(
+        "SELECT COUNT(*), COALESCE(SUM(payable), 0) FROM statement WHERE month = ?", (month,)
+    ).fetchone()
+    report(100, "完成")
+    return ComputeResult(month, months, row[0], row[1])
+
+
+def lock_month(month: str, progress: Progress | None = None) -> ComputeResult:
+    """Compute ``month`` once more and freeze it (锁定)."""
+    month = parse_month(month)
+    with database.obj.atomic():
+        result = _compute(month, progress or (lambda _p, _m: None))
+        now = dt.datetime.now().replace(microsecond=0)
+        MonthState.update(state="locked", locked_at=now).where(MonthState.month == month).execute()
+    return result
+
+
+def is_computed(month: str) -> bool:
+    return MonthState.select().where(
+        (MonthState.month == month) & MonthState.computed_at.is_null(False)
+    ).exists()
+
+
+# ------------------------------------------------------------------ the statement as JSON
+
+
+def _category(line: StatementLine, cat: str) -> dict[str, int]:
+    return {
+        "count": getattr(line, f"{cat}_count"),
+        "volume_fen": getattr(line, f"{cat}_volume"),
+        "amount_fen": getattr(line, f"{cat}_amount"),
+    }
+
+
+def statement_json(month: str) -> dict:
+    """The month's statements exactly in the FORMATS.md schema (money in integer fen)."""
+    month = parse_month(month)
+    db = database.obj
+    agents = dict(db.execute_sql("SELECT id, code FROM agent").fetchall())
+    names = dict(db.execute_sql("SELECT id, name FROM agent").fetchall())
+    products = dict(db.execute_sql("SELECT id, code FROM product").fetchall())
+    lines_by_stmt: dict[int, list[StatementLine]] = defaultdict(list)
+    query = StatementLine.select().join(Statement).where(Statement.month == month)
+    for line in query:
+        lines_by_stmt[line.statement_id].append(line)
+    out_statements = []
+    stmts = sorted(
+        Statement.select().where(Statement.month == month), key=lambda s: agents[s.agent_id]
+    )
+    for s in stmts:
+        prods = []
+        for line in sorted(lines_by_stmt[s.id], key=lambda ln: products[ln.product_id]):
+            entry: dict[str, object] = {"product": products[line.product_id]}
+            for cat in CATEGORIES:
+                entry[cat] = _category(line, cat)
+            entry.update(
+                {
+                    "cashback_fen": line.cashback,
+                    "qualify_bonus_fen": line.qualify_bonus,
+                    "unqualified_penalty_fen": line.unqualified_penalty,
+                    "deposit_refund_fen": line.deposit_refund,
+                    "deposit_deduction_fen": line.deposit_deduction,
+                    "adjustment_fen": line.adjustment,
+                    "carried_in_fen": line.carried_in,
+                    "subtotal_fen": line.subtotal,
+                    "carried_out_fen": line.carried_out,
+                }
+            )
+            prods.append(entry)
+        out_statements.append(
+            {
+                "agent": agents[s.agent_id],
+                "name": names[s.agent_id],
+                "products": prods,
+                "gross_fen": s.gross,
+                "tax_fen": s.tax,
+                "payable_fen": s.payable,
+                "on_hold": bool(s.on_hold),
+            }
+        )
+    margins = [
+        {"product": products[m.product_id], "margin_fen": m.margin}
+        for m in sorted(
+            AgencyMargin.select().where(AgencyMargin.month == month),
+            key=lambda m: products[m.product_id],
+        )
+        if m.margin != 0
+    ]
+    return {"month": month, "statements": out_statements, "agency": {"products": margins}}
+
+
+def month_fingerprint(month: str) -> str:
+    """A short hash of the month's numbers, printed on slips to match paper to database."""
+    data = json.dumps(statement_json(month), sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(data.encode()).hexdigest()[:12]
+
+
+def statement_fingerprint(entry: dict) -> str:
+    data = json.dumps(entry, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(data.encode()).hexdigest()[:12]
+
+
+__all__ = [
+    "Cancelled",
+    "ComputeResult",
+    "Context",
+    "Deposit",
+    "TerminalItem",
+    "compute_month",
+    "derive_terminal_items",
+    "is_computed",
+    "load_context",
+    "lock_month",
+    "month_first_day",
+    "statement_json",
+]

@@ -1,0 +1,996 @@
+"""Imports of every canonical file kind (FORMATS.md), whole-file atomic.
+
+Each importer reads every row, collects *every* bad row (file, row as the spreadsheet
+shows it, column, reason in Chinese) and writes nothing if there is one; otherwise it
+writes all rows in one transaction.  Re-importing the same rows changes nothing: rows
+equal to what is stored are counted as skipped duplicates.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from app.core.errors import RowError, UserError
+from app.core.money import (
+    ParseError,
+    format_month,
+    month_of,
+    parse_date,
+    parse_datetime,
+    parse_money,
+    parse_month,
+    parse_rate,
+    parse_tax_rate,
+)
+from app.core.months import last_locked_day, locked_months, settle_month
+from app.core.ownership import ACTION_LABELS, Event, MoveError, Replay, apply_event
+from app.core.policy import TERM_FIELDS, Book, Terms, spread_violations
+from app.io.reader import KIND_COLUMNS, KIND_LABELS, Table, open_table
+from app.models import (
+    Adjustment,
+    Agent,
+    ImportBatch,
+    Policy,
+    Price,
+    Product,
+    Terminal,
+    database,
+)
+
+ProgressFn = Callable[[int, str], None]
+CancelFn = Callable[[], bool]
+
+
+class ImportCancelled(UserError):
+    def __init__(self) -> None:
+        super().__init__("导入已取消,未写入任何数据。")
+
+
+@dataclass
+class ImportReport:
+    kind: str
+    file_name: str
+    added: int = 0
+    updated: int = 0
+    skipped: int = 0
+    unknown_columns: list[str] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
+    batch_id: int | None = None
+
+    def summary(self) -> str:
+        text = (
+            f"{self.file_name}:导入{KIND_LABELS.get(self.kind, self.kind)} "
+            f"新增 {self.added} 行,更新 {self.updated} 行,重复跳过 {self.skipped} 行"
+        )
+        if self.unknown_columns:
+            text += "\n未识别的列(已忽略):" + "、".join(self.unknown_columns)
+        for note in self.notices:
+            text += "\n" + note
+        return text
+
+
+class Rows:
+    """Collects bad rows of one file; parses cells into values or records the error."""
+
+    def __init__(self, table: Table):
+        self.table = table
+        self.errors: list[RowError] = []
+
+    def header(self, key: str) -> str:
+        return self.table.present.get(key) or _names(self.table.kind, key)
+
+    def bad(self, row: int, key: str, reason: str) -> None:
+        self.errors.append(RowError(self.table.file_name, row, self.header(key) if key else "", reason))
+
+    def parse(self, row: int, key: str, text: str, fn, *, default=None, required=False):
+        if not text:
+            if required:
+                self.bad(row, key, "不能为空")
+            return default
+        try:
+            return fn(text)
+        except ParseError as exc:
+            self.bad(row, key, str(exc))
+            return default
+
+    def raise_if_bad(self) -> None:
+        if self.errors:
+            raise UserError(
+                f"文件 {self.table.file_name} 有 {len(self.errors)} 处错误,未导入任何数据:",
+                self.errors,
+            )
+
+
+def _names(kind: str, key: str) -> str:
+    for spec in KIND_COLUMNS[kind]:
+        if spec.key == key:
+            return spec.names[0]
+    return key
+
+
+def _int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise ParseError(f"“{text}”不是整数") from None
+    if value < 0:
+        raise ParseError("不能为负数")
+    return value
+
+
+def _positive_money(text: str) -> int:
+    value = parse_money(text)
+    if value < 0:
+        raise ParseError("金额不能为负")
+    return value
+
+
+def _abs_money(text: str) -> int:
+    return abs(parse_money(text))
+
+
+def _choice(mapping: dict[str, str], label: str) -> Callable[[str], str]:
+    def parse(text: str) -> str:
+        value = mapping.get(text.lower())
+        if value is None:
+            raise ParseError(f"“{text}”不是有效的{label}")
+        return value
+
+    return parse
+
+
+AGENCY_WORDS = {"本机构", "agency", "机构", "本公司"}
+STATUS = {"正常": "active", "active": "active", "停发": "on_hold", "on_hold": "on_hold",
+          "暂停": "on_hold", "hold": "on_hold", "注销": "closed", "closed": "closed"}
+PAYOUT = {"直结": "direct", "direct": "direct", "直接": "direct", "上级代发": "via_parent",
+          "via_parent": "via_parent", "代发": "via_parent"}
+ACTIONS = {"下发": "allocate", "allocate": "allocate", "划拨": "allocate", "分配": "allocate",
+           "调拨": "transfer", "transfer": "transfer", "回拨": "recall", "recall": "recall",
+           "召回": "recall", "回收": "recall", "丢失": "lost", "lost": "lost", "遗失": "lost",
+           "退货": "return", "return": "return", "退回": "return"}
+DEPOSIT_METHOD = {"分润扣除": "deduct", "deduct": "deduct", "扣除": "deduct", "扣分润": "deduct",
+                  "现金": "cash", "cash": "cash", "已付": "cash"}
+CATEGORY = {"贷记卡": "credit", "信用卡": "credit", "credit": "credit", "贷记": "credit",
+            "准贷记卡": "credit", "借记卡": "debit", "储蓄卡": "debit", "debit": "debit",
+            "借记": "debit", "扫码": "scan", "微信": "scan", "支付宝": "scan", "云闪付": "scan",
+            "二维码": "scan", "scan": "scan", "qr": "scan", "wechat": "scan", "alipay": "scan",
+            "银联二维码": "scan"}
+TX_STATUS = {"成功": "success", "success": "success", "交易成功": "success", "撤销": "void",
+             "void": "void", "冲正": "reversal", "reversal": "reversal", "失败": "failed",
+             "failed": "failed", "fail": "failed", "退货": "refund", "refund": "refund",
+             "退款": "refund"}
+
+
+def _batch(kind: str, table: Table) -> ImportBatch:
+    return ImportBatch.create(kind=kind, file_name=table.file_name)
+
+
+def _finish(batch: ImportBatch, report: ImportReport) -> ImportReport:
+    batch.added, batch.updated, batch.skipped = report.added, report.updated, report.skipped
+    batch.save()
+    report.batch_id = batch.id
+    return report
+
+
+def _agent_codes() -> dict[str, int]:
+    return dict(database.obj.execute_sql("SELECT code, id FROM agent").fetchall())
+
+
+def _product_codes() -> dict[str, int]:
+    return dict(database.obj.execute_sql("SELECT code, id FROM product").fetchall())
+
+
+def _date_text(value: dt.date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+# ------------------------------------------------------------------ agents
+
+
+AGENT_KEYS = ["code", "name", "parent", "status", "phone", "id_no", "payout", "tax_rate", "bank",
+              "bank_account", "joined", "note"]
+
+
+def import_agents(table: Table, report: ImportReport) -> None:
+    rows = Rows(table)
+    existing = {a.code: a for a in Agent.select()}
+    parsed: dict[str, tuple[int, dict]] = {}
+    for row, v in table.rows(AGENT_KEYS):
+        rec = dict(zip(AGENT_KEYS, v, strict=True))
+        code = rec["code"]
+        if not code:
+            rows.bad(row, "code", "代理编号不能为空")
+            continue
+        if code in parsed:
+            rows.bad(row, "code", f"代理编号 {code} 在文件中重复(第{parsed[code][0]}行)")
+            continue
+        if code.lower() in AGENCY_WORDS or code.upper() == "AGENCY":
+            rows.bad(row, "code", f"“{code}”是保留字,表示本机构")
+            continue
+        if not rec["name"]:
+            rows.bad(row, "name", "代理名称不能为空")
+        parent = rec["parent"]
+        if parent.lower() in AGENCY_WORDS or parent.upper() == "AGENCY":
+            parent = ""
+        data = {
+            "name": rec["name"],
+            "parent": parent,
+            "status": rows.parse(row, "status", rec["status"], _choice(STATUS, "状态"), default="active"),
+            "phone": rec["phone"],
+            "id_no": rec["id_no"],
+            "payout": rows.parse(row, "payout", rec["payout"], _choice(PAYOUT, "结算方式"), default="direct"),
+            "tax_rate": rows.parse(row, "tax_rate", rec["tax_rate"], parse_tax_rate, default=0),
+            "bank": rec["bank"],
+            "bank_account": rec["bank_account"].replace(" ", ""),
+            "joined": rows.parse(row, "joined", rec["joined"], parse_date),
+            "note": rec["note"],
+        }
+        parsed[code] = (row, data)
+    # parents: known or in this file, and no cycles in the merged tree
+    parent_of: dict[str, str] = {}
+    for code, agent in existing.items():
+        parent_of[code] = agent.parent.code if agent.parent_id else ""
+    for code, (row, data) in parsed.items():
+        if data["parent"] and data["parent"] not in existing and data["parent"] not in parsed:
+            rows.bad(row, "parent", f"上级编号 {data['parent']} 不存在")
+            continue
+        if data["parent"] == code:
+            rows.bad(row, "parent", "上级不能是自己")
+            continue
+        parent_of[code] = data["parent"]
+    for code, (row, _data) in parsed.items():
+        seen = [code]
+        node = parent_of.get(code, "")
+        while node:
+            if node in seen:
+                path = " → ".join(seen + [node])
+                rows.bad(row, "parent", f"上级关系形成循环:{path}")
+                break
+            seen.append(node)
+            node = parent_of.get(node, "")
+    rows.raise_if_bad()
+    batch = _batch("agents", table)
+    ids = {code: a.id for code, a in existing.items()}
+    # insert new agents first without parents, then set every parent
+    for code, (_row, data) in parsed.items():
+        fields = {k: v for k, v in data.items() if k != "parent"}
+        if code in existing:
+            agent = existing[code]
+            old_parent = agent.parent.code if agent.parent_id else ""
+            same = all(getattr(agent, k) == v for k, v in fields.items()) and old_parent == data["parent"]
+            if same:
+                report.skipped += 1
+                continue
+            Agent.update(**fields).where(Agent.id == agent.id).execute()
+            report.updated += 1
+        else:
+            ids[code] = Agent.insert(code=code, **fields).execute()
+            report.added += 1
+    moved = []
+    for code, (_row, data) in parsed.items():
+        new_parent = ids[data["parent"]] if data["parent"] else None
+        old = existing.get(code)
+        if old is None or old.parent_id != new_parent:
+            Agent.update(parent=new_parent).where(Agent.id == ids[code]).execute()
+            if old is not None:
+                moved.append(ids[code])
+    if moved:
+        problems = check_spread_for_agents(moved)
+        if problems:
+            raise UserError("调整上级后级差为负,未导入任何数据:\n" + "\n".join(problems))
+    _finish(batch, report)
+
+
+# ------------------------------------------------------------------ products and prices
+
+PRODUCT_KEYS = ["code", "name", "company", "activation_min", "qualify_days", "qualify_volume",
+                "deposit_days", "company_cashback", "company_qualify_bonus",
+                "company_unqualified_penalty"]
+
+
+def import_products(table: Table, report: ImportReport) -> None:
+    rows = Rows(table)
+    parsed: dict[str, tuple[int, dict]] = {}
+    for row, v in table.rows(PRODUCT_KEYS):
+        rec = dict(zip(PRODUCT_KEYS, v, strict=True))
+        code = rec["code"]
+        if not code:
+            rows.bad(row, "code", "产品编号不能为空")
+            continue
+        if code in parsed:
+            rows.bad(row, "code", f"产品编号 {code} 在文件中重复(第{parsed[code][0]}行)")
+            continue
+        if not rec["name"]:
+            rows.bad(row, "name", "产品名称不能为空")
+        data = {
+            "name": rec["name"],
+            "company": rec["company"],
+            "activation_min": rows.parse(row, "activation_min", rec["activation_min"], _positive_money, default=1),
+            "qualify_days": rows.parse(row, "qualify_days", rec["qualify_days"], _int),
+            "qualify_volume": rows.parse(row, "qualify_volume", rec["qualify_volume"], _positive_money),
+            "deposit_days": rows.parse(row, "deposit_days", rec["deposit_days"], _int),
+            "company_cashback": rows.parse(row, "company_cashback", rec["company_cashback"], _positive_money, default=0),
+            "company_qualify_bonus": rows.parse(row, "company_qualify_bonus", rec["company_qualify_bonus"], _positive_money, default=0),
+            "company_unqualified_penalty": rows.parse(row, "company_unqualified_penalty", rec["company_unqualified_penalty"], _abs_money, default=0),
+        }
+        if data["qualify_days"] == 0:
+            data["qualify_days"] = None
+        parsed[code] = (row, data)
+    rows.raise_if_bad()
+    batch = _batch("products", table)
+    existing = {p.code: p for p in Product.select()}
+    for code, (_row, data) in parsed.items():
+        old = existing.get(code)
+        if old is None:
+            Product.insert(code=code, **data).execute()
+            report.added += 1
+        elif all(getattr(old, k) == v for k, v in data.items()):
+            report.skipped += 1
+        else:
+            Product.update(**data).where(Product.id == old.id).execute()
+            report.updated += 1
+            if old.activation_min != data["activation_min"]:
+                refresh_first_tx([old.id])
+    _finish(batch, report)
+
+
+def refresh_first_tx(product_ids: Iterable[int]) -> None:
+    """Recompute each terminal's first activating transaction day from scratch."""
+    for pid in product_ids:
+        database.obj.execute_sql(
+            "UPDATE terminal SET first_tx_on = (SELECT MIN(t.date) FROM txn t "
+            "WHERE t.terminal_id = terminal.id AND t.status = 'success' AND t.amount >= "
+            "(SELECT activation_min FROM product WHERE id = ?)) WHERE product_id = ?",
+            (pid, pid),
+        )
+
+
+PRICE_KEYS = ["product", "effective_from", "credit_rate", "debit_rate", "debit_cap", "scan_rate", "per_txn"]
+POLICY_KEYS = ["agent", "product", "effective_from", "credit_rate", "debit_rate", "debit_cap",
+               "scan_rate", "per_txn", "cashback", "qualify_bonus", "unqualified_penalty", "deposit"]
+
+
+def _terms_from(rows: Rows, row: int, rec: dict[str, str]) -> dict:
+    out = {
+        "credit_rate": rows.parse(row, "credit_rate", rec["credit_rate"], parse_rate, required=True, default=0),
+        "debit_rate": rows.parse(row, "debit_rate", rec["debit_rate"], parse_rate, required=True, default=0),
+        "debit_cap": rows.parse(row, "debit_cap", rec["debit_cap"], _positive_money),
+        "scan_rate": rows.parse(row, "scan_rate", rec["scan_rate"], parse_rate, required=True, default=0),
+        "per_txn": rows.parse(row, "per_txn", rec["per_txn"], _positive_money, default=0),
+    }
+    for key, fn in (("cashback", _positive_money), ("qualify_bonus", _positive_money),
+                    ("unqualified_penalty", _abs_money), ("deposit", _positive_money)):
+        if key in rec:
+            out[key] = rows.parse(row, key, rec[key], fn, default=0)
+    return out
+
+
+def _check_unlocked(rows: Rows, row: int, key: str, day: dt.date | None, limit: dt.date | None) -> None:
+    if day is not None and limit is not None and day <= limit:
+        rows.bad(row, key, f"{format_month(month_of(limit))}及以前的月份已锁定,不能再改动生效于 {day} 的数据")
+
+
+def import_prices(table: Table, report: ImportReport) -> None:
+    rows = Rows(table)
+    products = _product_codes()
+    limit = last_locked_day(locked_months())
+    existing = {(p.product_id, p.effective_from): p for p in Price.select()}
+    parsed: dict[tuple, tuple[int, dict]] = {}
+    for row, v in table.rows(PRICE_KEYS):
+        rec = dict(zip(PRICE_KEYS, v, strict=True))
+        pid = products.get(rec["product"])
+        if pid is None:
+            rows.bad(row, "product", f"产品编号 {rec['product'] or '(空)'} 不存在")
+        day = rows.parse(row, "effective_from", rec["effective_from"], parse_date, required=True)
+        data = _terms_from(rows, row, rec)
+        if pid is None or day is None:
+            continue
+        key = (pid, day)
+        if key in parsed:
+            rows.bad(row, "effective_from", f"同一产品同一生效日期重复(第{parsed[key][0]}行)")
+            continue
+        old = existing.get(key)
+        if old is None or any(getattr(old, k) != val for k, val in data.items()):
+            _check_unlocked(rows, row, "effective_from", day, limit)
+        parsed[key] = (row, data)
+    rows.raise_if_bad()
+    batch = _batch("prices", table)
+    for (pid, day), (_row, data) in parsed.items():
+        old = existing.get((pid, day))
+        if old is None:
+            Price.insert(product=pid, effective_from=day, **data).execute()
+            report.added += 1
+        elif all(getattr(old, k) == val for k, val in data.items()):
+            report.skipped += 1
+        else:
+            Price.update(**data).where(Price.id == old.id).execute()
+            report.updated += 1
+    _finish(batch, report)
+
+
+# ------------------------------------------------------------------ policies and the 级差 guard
+
+
+def _policy_book(product_ids: Iterable[int] | None = None) -> Book:
+    book = Book()
+    query = Policy.select()
+    if product_ids is not None:
+        query = query.where(Policy.product.in_(list(product_ids)))
+    for p in query:
+        book.add((p.agent_id, p.product_id), p.effective_from, Terms(*(getattr(p, f) for f in TERM_FIELDS)))
+    return book
+
+
+def _company_terms(book: Book, product: Product) -> list[tuple[dt.date, Terms]]:
+    """The agency's own line as a parent: its cost rates, and the company's amounts."""
+    out = []
+    for day, t in book.history((None, product.id)):
+        values = {f: getattr(t, f) for f in TERM_FIELDS}
+        if product.company_cashback:
+            values["cashback"] = product.company_cashback
+        if product.company_qualify_bonus:
+            values["qualify_bonus"] = product.company_qualify_bonus
+        out.append((day, Terms(**values)))
+    return out
+
+
+def _agent_label(agents: dict[int, Agent], agent_id: int | None) -> str:
+    if agent_id is None:
+        return "本机构"
+    a = agents[agent_id]
+    return f"{a.code}({a.name})"
+
+
+def spread_problems(book: Book, pairs: Iterable[tuple[int, int]]) -> list[tuple[int, int, str]]:
+    """(child, product, message) for every negative 级差 between a child and its parent."""
+    agents = {a.id: a for a in Agent.select()}
+    products = {p.id: p for p in Product.select()}
+    out = []
+    for child, pid in pairs:
+        parent = agents[child].parent_id
+        parent_terms = (
+            book.history((parent, pid)) if parent is not None else _company_terms(book, products[pid])
+        )
+        for v in spread_violations(book.history((child, pid)), parent_terms):
+            text = v.describe(_agent_label(agents, child), _agent_label(agents, parent))
+            out.append((child, pid, f"产品 {products[pid].code}:{text}"))
+    return out
+
+
+def check_spread_for_agents(agent_ids: list[int]) -> list[str]:
+    book = _policy_book()
+    pairs = [(a, pid) for key in book.keys() for a, pid in [key] if a in set(agent_ids)]
+    return [msg for _, _, msg in spread_problems(book, pairs)]
+
+
+def import_policies(table: Table, report: ImportReport) -> None:
+    rows = Rows(table)
+    agents = _agent_codes()
+    products = _product_codes()
+    limit = last_locked_day(locked_months())
+    existing = {(p.agent_id, p.product_id, p.effective_from): p for p in Policy.select()}
+    parsed: dict[tuple, tuple[int, dict]] = {}
+    for row, v in table.rows(POLICY_KEYS):
+        rec = dict(zip(POLICY_KEYS, v, strict=True))
+        code = rec["agent"]
+        agent: int | None
+        if code.lower() in AGENCY_WORDS or code.upper() == "AGENCY":
+            agent = None
+        elif code in agents:
+            agent = agents[code]
+        else:
+            rows.bad(row, "agent", f"代理编号 {code or '(空)'} 不存在")
+            agent = -1
+        pid = products.get(rec["product"])
+        if pid is None:
+            rows.bad(row, "product", f"产品编号 {rec['product'] or '(空)'} 不存在")
+        day = rows.parse(row, "effective_from", rec["effective_from"], parse_date, required=True)
+        data = _terms_from(rows, row, rec)
+        if agent == -1 or pid is None or day is None:
+            continue
+        key = (agent, pid, day)
+        if key in parsed:
+            rows.bad(row, "effective_from", f"同一代理同一产品同一生效日期重复(第{parsed[key][0]}行)")
+            continue
+        old = existing.get(key)
+        if old is None or any(getattr(old, k) != val for k, val in data.items()):
+            _check_unlocked(rows, row, "effective_from", day, limit)
+        parsed[key] = (row, data)
+    rows.raise_if_bad()
+    # the 级差 guard on the merged policies: each touched agent against its parent and children
+    book = _policy_book({k[1] for k in parsed})
+    for (agent, pid, day), (_row, data) in parsed.items():
+        book.add((agent, pid), day, Terms(**data))
+    children: dict[int | None, list[int]] = defaultdict(list)
+    for a in Agent.select(Agent.id, Agent.parent):
+        children[a.parent_id].append(a.id)
+    pairs: set[tuple[int, int]] = set()
+    for agent, pid, _day in parsed:
+        if agent is not None:
+            pairs.add((agent, pid))
+        for child in children[agent]:
+            pairs.add((child, pid))
+    row_of = {}
+    for (agent, pid, _day), (row, _data) in sorted(parsed.items(), key=lambda kv: kv[1][0]):
+        row_of.setdefault((agent, pid), row)
+    for child, pid, message in spread_problems(book, sorted(pairs)):
+        agent_id = child if (child, pid) in row_of else Agent.get_by_id(child).parent_id
+        row = row_of.get((child, pid)) or row_of.get((agent_id, pid), 0)
+        rows.errors.append(RowError(table.file_name, row, "", message))
+    rows.raise_if_bad()
+    batch = _batch("policies", table)
+    for (agent, pid, day), (_row, data) in parsed.items():
+        old = existing.get((agent, pid, day))
+        if old is None:
+            Policy.insert(agent=agent, product=pid, effective_from=day, **data).execute()
+            report.added += 1
+        elif all(getattr(old, k) == val for k, val in data.items()):
+            report.skipped += 1
+        else:
+            Policy.update(**data).where(Policy.id == old.id).execute()
+            report.updated += 1
+    _finish(batch, report)
+
+
+# ------------------------------------------------------------------ terminals and moves
+
+TERMINAL_KEYS = ["sn", "product", "stocked"]
+
+
+def import_terminals(table: Table, report: ImportReport) -> None:
+    rows = Rows(table)
+    products = _product_codes()
+    existing = {
+        sn: (tid, pid, stocked)
+        for tid, sn, pid, stocked in database.obj.execute_sql(
+            "SELECT id, sn, product_id, stocked_on FROM terminal"
+        )
+    }
+    first_event = dict(
+        database.obj.execute_sql(
+            "SELECT terminal_id, MIN(date) FROM terminal_event WHERE action != 'stock' GROUP BY terminal_id"
+        ).fetchall()
+    )
+    seen: dict[str, int] = {}
+    new_rows = []
+    updates = []
+    for row, (sn, product, stocked) in table.rows(TERMINAL_KEYS):
+        if not sn:
+            rows.bad(row, "sn", "终端SN不能为空")
+            continue
+        if sn in seen:
+            rows.bad(row, "sn", f"终端SN {sn} 在文件中重复(第{seen[sn]}行)")
+            continue
+        seen[sn] = row
+        pid = products.get(product)
+        if pid is None:
+            rows.bad(row, "product", f"产品编号 {product or '(空)'} 不存在")
+        day = rows.parse(row, "stocked", stocked, parse_date, required=True)
+        if pid is None or day is None:
+            continue
+        old = existing.get(sn)
+        if old is None:
+            new_rows.append((sn, pid, day.isoformat()))
+            continue
+        tid, old_pid, old_day = old
+        if old_pid != pid:
+            rows.bad(row, "product", f"终端 {sn} 已登记为另一产品,不能改为 {product}")
+        elif old_day != day.isoformat():
+            first = first_event.get(tid)
+            if first is not None and first < day.isoformat():
+                rows.bad(row, "stocked", f"入库日期不能晚于该机具已有的{first}的流转记录")
+            else:
+                updates.append((day.isoformat(), tid))
+        else:
+            report.skipped += 1
+    rows.raise_if_bad()
+    batch = _batch("terminals", table)
+    cur = database.obj.cursor()
+    cur.executemany(
+        "INSERT INTO terminal (sn, product_id, stocked_on, status, holder_id, merchant_no, "
+        f"merchant_name, batch_id) VALUES (?, ?, ?, 'in_stock', NULL, '', '', {batch.id})",
+        new_rows,
+    )
+    cur.execute(
+        "INSERT INTO terminal_event (terminal_id, date, action, deposit_method, operator, batch_id, created) "
+        "SELECT id, stocked_on, 'stock', '', '', batch_id, ? FROM terminal WHERE batch_id = ?",
+        (dt.datetime.now().replace(microsecond=0).isoformat(" "), batch.id),
+    )
+    cur.executemany("UPDATE terminal SET stocked_on = ? WHERE id = ?", updates)
+    cur.executemany(
+        "UPDATE terminal_event SET date = ? WHERE terminal_id = ? AND action = 'stock'", updates
+    )
+    report.added, report.updated = len(new_rows), len(updates)
+    _finish(batch, report)
+
+
+MOVE_KEYS = ["sn", "date", "action", "agent", "deposit_method"]
+
+
+def import_moves(table: Table, report: ImportReport, operator: str = "") -> None:
+    rows = Rows(table)
+    db = database.obj
+    agents = _agent_codes()
+    agent_names = {a.id: f"{a.code}({a.name})" for a in Agent.select(Agent.id, Agent.code, Agent.name)}
+    terminals = {sn: (tid, pid, stocked) for tid, sn, pid, stocked in db.execute_sql(
+        "SELECT id, sn, product_id, stocked_on FROM terminal")}
+    limit = last_locked_day(locked_months())
+    parsed: list[tuple[int, int, Event]] = []
+    for row, (sn, day_text, action_text, agent_code, method_text) in table.rows(MOVE_KEYS):
+        t = terminals.get(sn)
+        if t is None:
+            rows.bad(row, "sn", f"终端SN {sn or '(空)'} 不存在(请先入库)")
+        day = rows.parse(row, "date", day_text, parse_date, required=True)
+        action = rows.parse(row, "action", action_text, _choice(ACTIONS, "动作"), required=True)
+        method = rows.parse(row, "deposit_method", method_text, _choice(DEPOSIT_METHOD, "押金方式"), default="deduct")
+        agent = None
+        if action in ("allocate", "transfer"):
+            if not agent_code:
+                rows.bad(row, "agent", f"{ACTION_LABELS[action]}必须填写代理编号")
+            elif agent_code not in agents:
+                rows.bad(row, "agent", f"代理编号 {agent_code} 不存在")
+            else:
+                agent = agents[agent_code]
+        if t is None or day is None or action is None:
+            continue
+        if day.isoformat() < t[2]:
+            rows.bad(row, "date", f"日期 {day} 早于该机具的入库日期 {t[2]}")
+            continue
+        parsed.append((row, t[0], Event(day, action, agent, method)))
+    rows.raise_if_bad()
+    # replay each touched terminal: stored events, then this file's, in date order
+    touched = {tid for _, tid, _ in parsed}
+    stored: dict[int, list[Event]] = defaultdict(list)
+    for tid, day, action, to_agent, method in db.execute_sql(
+        "SELECT terminal_id, date, action, to_agent_id, deposit_method FROM terminal_event "
+        "ORDER BY terminal_id, date, id"
+    ):
+        if tid in touched:
+            stored[tid].append(Event(dt.date.fromisoformat(day), action, to_agent, method))
+    known = {(tid, e.date, e.action, e.to_agent) for tid, evs in stored.items() for e in evs}
+    product_of = {tid: pid for tid, pid, _ in terminals.values()}
+    policy_starts: dict[tuple[int, int], dt.date] = {
+        (a, p): dt.date.fromisoformat(d)
+        for a, p, d in db.execute_sql(
+            "SELECT agent_id, product_id, MIN(effective_from) FROM policy WHERE agent_id IS NOT NULL "
+            "GROUP BY agent_id, product_id"
+        )
+    }
+    new: list[tuple[int, int, Event]] = []
+    in_file: set[tuple] = set()
+    for row, tid, ev in parsed:
+        key = (tid, ev.date, ev.action, ev.to_agent)
+        if key in known or key in in_file:
+            report.skipped += 1
+            continue
+        in_file.add(key)
+        if ev.to_agent is not None:
+            start = policy_starts.get((ev.to_agent, product_of[tid]))
+            if start is None or start > ev.date:
+                rows.bad(row, "agent", f"代理 {agent_names[ev.to_agent]} 在 {ev.date} 没有该产品的生效政策,不能{ACTION_LABELS[ev.action]}")
+                continue
+        _check_unlocked(rows, row, "date", ev.date, limit)
+        new.append((row, tid, ev))
+    by_terminal: dict[int, list[tuple[int, Event]]] = defaultdict(list)
+    for row, tid, ev in new:
+        by_terminal[tid].append((row, ev))
+    finals: dict[int, Replay] = {}
+    sn_of = {v[0]: sn for sn, v in terminals.items()}
+    for tid, items in by_terminal.items():
+        merged = [(0, i, e) for i, e in enumerate(stored[tid])] + [
+            (1, i, e) for i, (_row, e) in enumerate(items)
+        ]
+        merged.sort(key=lambda x: (x[2].date, x[0], x[1]))
+        state = Replay()
+        for origin, i, ev in merged:
+            try:
+                apply_event(state, ev, lambda a: agent_names.get(a, "本机构"))
+            except MoveError as exc:
+                row = items[i][0] if origin == 1 else 0
+                rows.bad(row, "action", f"终端 {sn_of[tid]} {ev.date} {ACTION_LABELS[ev.action]}:{exc}")
+                break
+        finals[tid] = state
+    rows.raise_if_bad()
+    batch = _batch("moves", table)
+    now = dt.datetime.now().replace(microsecond=0).isoformat(" ")
+    holder_before = {tid: (stored[tid] and replay_holder(stored[tid])) for tid in by_terminal}
+    event_rows = []
+    for tid, items in by_terminal.items():
+        prev = holder_before[tid] or None
+        for _row, ev in items:
+            event_rows.append((tid, ev.date.isoformat(), ev.action, prev, ev.to_agent, ev.deposit_method, operator, batch.id, now))
+            if ev.action in ("allocate", "transfer"):
+                prev = ev.to_agent
+            elif ev.action == "recall":
+                prev = None
+    cur = db.cursor()
+    cur.executemany(
+        "INSERT INTO terminal_event (terminal_id, date, action, from_agent_id, to_agent_id, "
+        "deposit_method, operator, batch_id, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        event_rows,
+    )
+    cur.executemany(
+        "UPDATE terminal SET status = ?, holder_id = ? WHERE id = ?",
+        [(s.status, s.holder, tid) for tid, s in finals.items()],
+    )
+    report.added = len(event_rows)
+    _finish(batch, report)
+
+
+def replay_holder(events: list[Event]) -> int | None:
+    state = Replay()
+    for ev in events:
+        apply_event(state, ev)
+    return state.holder
+
+
+# ------------------------------------------------------------------ activations
+
+ACTIVATION_KEYS = ["sn", "activated", "merchant_no", "merchant_name"]
+
+
+def import_activations(table: Table, report: ImportReport) -> None:
+    rows = Rows(table)
+    terminals = {t.sn: t for t in Terminal.select()}
+    locked = locked_months()
+    seen: dict[str, int] = {}
+    updates = []
+    late = set()
+    for row, (sn, activated, merchant_no, merchant_name) in table.rows(ACTIVATION_KEYS):
+        t = terminals.get(sn)
+        if t is None:
+            rows.bad(row, "sn", f"终端SN {sn or '(空)'} 不存在")
+            continue
+        if sn in seen:
+            rows.bad(row, "sn", f"终端SN {sn} 在文件中重复(第{seen[sn]}行)")
+            continue
+        seen[sn] = row
+        day = rows.parse(row, "activated", activated, parse_date, required=True)
+        if day is None:
+            continue
+        if day < t.stocked_on:
+            rows.bad(row, "activated", f"激活日期 {day} 早于入库日期 {t.stocked_on}")
+            continue
+        new = (day, merchant_no or t.merchant_no, merchant_name or t.merchant_name)
+        if (t.activated_on, t.merchant_no, t.merchant_name) == new:
+            report.skipped += 1
+            continue
+        if month_of(day) in locked:
+            late.add(month_of(day))
+        if t.activated_on is None:
+            report.added += 1
+        else:
+            report.updated += 1
+        updates.append((new[0].isoformat(), new[1], new[2], t.id))
+    rows.raise_if_bad()
+    batch = _batch("activations", table)
+    database.obj.cursor().executemany(
+        "UPDATE terminal SET activated_on = ?, merchant_no = ?, merchant_name = ? WHERE id = ?", updates
+    )
+    for m in sorted(late):
+        report.notices.append(
+            f"注意:{format_month(m)}已锁定,该月激活产生的返现与押金退还计入 {format_month(settle_month(m, locked))}。"
+        )
+    _finish(batch, report)
+
+
+# ------------------------------------------------------------------ transactions
+
+TX_KEYS = ["tx_id", "time", "sn", "merchant_no", "amount", "category", "status", "fee"]
+BATCH_ROWS = 50_000
+
+
+def _fast_money(text: str) -> int:
+    """parse_money with a fast path for plain ``123.45``-style amounts."""
+    head, dot, tail = text.partition(".")
+    if head.isdigit() and (not dot or (tail.isdigit() and len(tail) <= 2)):
+        return int(head) * 100 + (int(tail.ljust(2, "0")) if tail else 0)
+    return parse_money(text)
+
+
+def import_transactions(
+    table: Table, report: ImportReport, progress: ProgressFn | None = None, cancel: CancelFn | None = None
+) -> None:
+    rows = Rows(table)
+    db = database.obj
+    terminals = {sn: (tid, pid) for tid, sn, pid in db.execute_sql("SELECT id, sn, product_id FROM terminal")}
+    thresholds = dict(db.execute_sql("SELECT id, activation_min FROM product").fetchall())
+    locked = locked_months()
+    batch = _batch("transactions", table)
+    cur = db.cursor()
+    sql = (
+        "INSERT INTO txn (tx_id, terminal_id, product_id, time, date, month, amount, category, "
+        "status, merchant_no, fee, batch_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+        "ON CONFLICT (tx_id) DO NOTHING"
+    )
+    pending: list[tuple] = []
+    first_tx: dict[int, str] = {}
+    month_cache: dict[str, str] = {}
+    time_cache: dict[str, tuple[str, str]] = {}
+    categories = CATEGORY
+    statuses = TX_STATUS
+    bid = batch.id
+    total = 0
+    inserted = 0
+    late: set[str] = set()
+    for row, (tx_id, time_text, sn, merchant_no, amount_text, cat_text, status_text, fee_text) in table.rows(TX_KEYS):
+        total += 1
+        bad = False
+        if not tx_id:
+            rows.bad(row, "tx_id", "交易流水号不能为空")
+            bad = True
+        t = terminals.get(sn)
+        if t is None:
+            rows.bad(row, "sn", f"终端SN {sn or '(空)'} 不存在")
+            bad = True
+        parsed_time = time_cache.get(time_text)
+        if parsed_time is None:
+            try:
+                when = parse_datetime(time_text)
+                parsed_time = (when.isoformat(" "), when.date().isoformat())
+                if len(time_cache) < 100_000:
+                    time_cache[time_text] = parsed_time
+            except ParseError as exc:
+                rows.bad(row, "time", str(exc) if time_text else "交易时间不能为空")
+                bad = True
+        try:
+            amount = _fast_money(amount_text) if amount_text else None
+            if amount is None:
+                rows.bad(row, "amount", "交易金额不能为空")
+                bad = True
+        except ParseError as exc:
+            rows.bad(row, "amount", str(exc))
+            amount, bad = None, True
+        category = categories.get(cat_text) or categories.get(cat_text.lower())
+        if category is None:
+            rows.bad(row, "category", f"“{cat_text}”不是有效的卡类型(贷记卡/借记卡/扫码)" if cat_text else "卡类型不能为空")
+            bad = True
+        status = statuses.get(status_text) if status_text else "success"
+        if status is None:
+            status = statuses.get(status_text.lower())
+            if status is None:
+                rows.bad(row, "status", f"“{status_text}”不是有效的交易状态")
+                bad = True
+        fee = None
+        if fee_text:
+            try:
+                fee = parse_money(fee_text)
+            except ParseError as exc:
+                rows.bad(row, "fee", str(exc))
+                bad = True
+        if bad or rows.errors:
+            if len(rows.errors) > 1000:
+                break
+            continue
+        assert t is not None and amount is not None and parsed_time is not None
+        time_iso, day = parsed_time
+        if status == "refund":
+            amount = -abs(amount)
+        elif amount < 0:
+            rows.bad(row, "amount", "金额为负,但交易状态不是退货")
+            continue
+        month = month_cache.get(day[:7])
+        if month is None:
+            month = month_cache[day[:7]] = settle_month(day[:7], locked)
+            if month != day[:7]:
+                late.add(day[:7])
+        pending.append((tx_id, t[0], t[1], time_iso, day, month, amount, category, status, merchant_no, fee, bid))
+        if status == "success" and amount >= thresholds[t[1]]:
+            prev = first_tx.get(t[0])
+            if prev is None or day < prev:
+                first_tx[t[0]] = day
+        if len(pending) >= BATCH_ROWS:
+            cur.executemany(sql, pending)
+            inserted += cur.rowcount
+            pending = []
+            if cancel is not None and cancel():
+                raise ImportCancelled()
+            if progress is not None:
+                progress(total, f"已读取 {total:,} 行")
+    if total == 0:
+        raise UserError(f"文件 {table.file_name} 没有数据行")
+    rows.raise_if_bad()
+    if pending:
+        cur.executemany(sql, pending)
+        inserted += cur.rowcount
+    cur.executemany(
+        "UPDATE terminal SET first_tx_on = ? WHERE id = ? AND (first_tx_on IS NULL OR first_tx_on > ?)",
+        [(day, tid, day) for tid, day in first_tx.items()],
+    )
+    report.added = inserted
+    report.skipped = total - inserted
+    for m in sorted(late):
+        report.notices.append(
+            f"注意:{format_month(m)}已锁定,该月的交易计入 {format_month(settle_month(m, locked))},已锁定月份不变。"
+        )
+    _finish(batch, report)
+
+
+# ------------------------------------------------------------------ adjustments
+
+ADJUSTMENT_KEYS = ["agent", "product", "month", "amount", "reason"]
+
+
+def import_adjustments(table: Table, report: ImportReport) -> None:
+    rows = Rows(table)
+    agents = _agent_codes()
+    products = _product_codes()
+    locked = locked_months()
+    existing = {
+        (a.agent_id, a.product_id, a.original_month, a.amount, a.reason) for a in Adjustment.select()
+    }
+    parsed = []
+    late = set()
+    for row, (agent, product, month_text, amount_text, reason) in table.rows(ADJUSTMENT_KEYS):
+        aid = agents.get(agent)
+        if aid is None:
+            rows.bad(row, "agent", f"代理编号 {agent or '(空)'} 不存在")
+        pid = products.get(product)
+        if pid is None:
+            rows.bad(row, "product", f"产品编号 {product or '(空)'} 不存在")
+        month = rows.parse(row, "month", month_text, parse_month, required=True)
+        amount = rows.parse(row, "amount", amount_text, parse_money, required=True)
+        if not reason:
+            rows.bad(row, "reason", "调账必须写明原因")
+        if aid is None or pid is None or month is None or amount is None or not reason:
+            continue
+        key = (aid, pid, month, amount, reason)
+        if key in existing:
+            report.skipped += 1
+            continue
+        existing.add(key)
+        target = settle_month(month, locked)
+        if target != month:
+            late.add((month, target))
+        parsed.append((aid, pid, target, month, amount, reason))
+    rows.raise_if_bad()
+    batch = _batch("adjustments", table)
+    now = dt.datetime.now().replace(microsecond=0).isoformat(" ")
+    database.obj.cursor().executemany(
+        "INSERT INTO adjustment (agent_id, product_id, month, original_month, amount, reason, batch_id, created) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [(*p, batch.id, now) for p in parsed],
+    )
+    report.added = len(parsed)
+    for m, target in sorted(late):
+        report.notices.append(f"注意:{format_month(m)}已锁定,该月的调账计入 {format_month(target)}。")
+    _finish(batch, report)
+
+
+# ------------------------------------------------------------------ entry point
+
+IMPORTERS = {
+    "agents": import_agents,
+    "products": import_products,
+    "prices": import_prices,
+    "policies": import_policies,
+    "terminals": import_terminals,
+    "moves": import_moves,
+    "activations": import_activations,
+    "transactions": import_transactions,
+    "adjustments": import_adjustments,
+}
+
+
+def import_file(
+    kind: str,
+    path: str | Path,
+    profile: str | None = None,
+    progress: ProgressFn | None = None,
+    cancel: CancelFn | None = None,
+) -> ImportReport:
+    """Import one file of ``kind``: all rows or, on any bad row, nothing (UserError)."""
+    if kind not in IMPORTERS:
+        raise UserError(f"未知的导入类型“{kind}”,可用:{'、'.join(IMPORTERS)}")
+    table = open_table(path, kind, profile)
+    report = ImportReport(kind, table.file_name, unknown_columns=list(table.unknown_columns))
+    with database.obj.atomic():
+        if kind == "transactions":
+            import_transactions(table, report, progress, cancel)
+        else:
+            IMPORTERS[kind](table, report)
+    return report
