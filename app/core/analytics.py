@@ -233,7 +233,8 @@ def team_figures(month: str) -> dict[int, TeamFigures]:
         for (tid,) in database.execute(
             TerminalItem.select(TerminalItem.terminal)
             .where(
-                (TerminalItem.kind == "unqualified_penalty") & (TerminalItem.natural_date <= last_day)
+                (TerminalItem.kind == "unqualified_penalty")
+                & (TerminalItem.natural_date <= last_day)
             )
             .distinct()
         )

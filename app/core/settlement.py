@@ -119,6 +119,12 @@ def _d(text: str | dt.date | None) -> dt.date | None:
     return day
 
 
+def _day(text: str | dt.date) -> dt.date:
+    day = _d(text)
+    assert day is not None
+    return day
+
+
 def _terms(row: tuple) -> Terms:
     return Terms(*row)
 
@@ -229,13 +235,13 @@ def load_context() -> Context:
         "SELECT agent_id, product_id, effective_from, credit_rate, debit_rate, debit_cap, "
         "scan_rate, per_txn, cashback, qualify_bonus, unqualified_penalty, deposit FROM policy"
     ):
-        policies.add((r[0], r[1]), _d(r[2]), _terms(r[3:]))
+        policies.add((r[0], r[1]), _day(r[2]), _terms(r[3:]))
     prices = Book()
     for r in db.execute_sql(
         "SELECT product_id, effective_from, credit_rate, debit_rate, debit_cap, scan_rate, "
         "per_txn FROM price"
     ):
-        prices.add(r[0], _d(r[1]), _terms(r[2:]))
+        prices.add(r[0], _day(r[1]), _terms(r[2:]))
     terminals = {
         r[0]: TerminalInfo(r[0], r[1], _d(r[2]), _d(r[3]))
         for r in db.execute_sql("SELECT id, product_id, activated_on, first_tx_on FROM terminal")
@@ -245,7 +251,7 @@ def load_context() -> Context:
         "SELECT terminal_id, date, action, to_agent_id, deposit_method FROM terminal_event "
         "ORDER BY terminal_id, date, id"
     ):
-        events[tid].append(Event(_d(day), action, to_agent, method))
+        events[tid].append(Event(_day(day), action, to_agent, method))
     replays = {tid: replay(evs) for tid, evs in events.items()}
     return Context(
         agents, products, policies, prices, terminals, replays, locked_months(), min_payout()
@@ -314,7 +320,7 @@ def _qualified_days(ctx: Context) -> dict[int, dt.date]:
         WHERE cum.c >= w.target GROUP BY cum.terminal_id
         """
     )
-    out = {tid: _d(day) for tid, day in cur.fetchall()}
+    out = {tid: _day(day) for tid, day in cur.fetchall()}
     db.execute_sql("DROP TABLE tmp_window")
     return out
 
@@ -456,7 +462,7 @@ def _debit_thresholds(ctx: Context) -> dict[int, int]:
     out: dict[int, int] = {}
     for book in (ctx.policies, ctx.prices):
         for key in book.keys():
-            pid = key[-1] if isinstance(key, tuple) else key
+            pid = int(key[-1] if isinstance(key, tuple) else key)  # type: ignore[arg-type]
             for _, t in book.history(key):
                 if t.debit_cap is None or t.debit_rate <= 0:
                     continue
@@ -467,14 +473,14 @@ def _debit_thresholds(ctx: Context) -> dict[int, int]:
 
 @dataclass
 class ShareTotals:
-    acc: dict[tuple[int, int, str], list[int]]  # (agent, product, category) → [n, volume, micro]
+    acc: dict[tuple[int | None, int, str], list[int]]  # (agent, product, category) → [n, volume, micro]
     pool: dict[int, int]  # product → micro-fen
 
 
 def transaction_shares(ctx: Context, month: str) -> ShareTotals:
     """Price every counted transaction settled in ``month`` along its chain."""
     db = database.obj
-    acc: dict[tuple[int, int, str], list[int]] = defaultdict(lambda: [0, 0, 0])
+    acc: dict[tuple[int | None, int, str], list[int]] = defaultdict(lambda: [0, 0, 0])
     pool: dict[int, int] = defaultdict(int)
     lo = db.execute_sql("SELECT MIN(date) FROM txn WHERE month = ?", (month,)).fetchone()[0]
     if lo is None:
@@ -529,7 +535,7 @@ def transaction_shares(ctx: Context, month: str) -> ShareTotals:
             key = (holder, pid, day_text)
             cached = terms_cache.get(key)
             if cached is None:
-                day = _d(day_text)
+                day = _day(day_text)
                 cached = terms_cache[key] = (ctx.price(pid, day), ctx.fee_terms(chain, pid, day))
             price, effs = cached
             if linear:
@@ -577,7 +583,9 @@ def _compute_one(ctx: Context, month: str, derived: list[DerivedItem]) -> None:
     db = database.obj
     shares = transaction_shares(ctx, month)
     _post_items(month, derived)
-    lines: dict[tuple[int, int], dict[str, int]] = defaultdict(lambda: dict.fromkeys(LINE_FIELDS, 0))
+    lines: dict[tuple[int | None, int], dict[str, int]] = defaultdict(
+        lambda: dict.fromkeys(LINE_FIELDS, 0)
+    )
     pool_fen = {pid: round_micro(v) for pid, v in shares.pool.items()}
     agents_tx: dict[int, int] = defaultdict(int)
     for (agent, pid, cat), (n, vol, micro) in shares.acc.items():
@@ -609,6 +617,7 @@ def _compute_one(ctx: Context, month: str, derived: list[DerivedItem]) -> None:
 
     by_agent: dict[int, list[tuple[int, dict[str, int]]]] = defaultdict(list)
     for (agent, pid), line in lines.items():
+        assert agent is not None  # the agency's own amounts never become statement lines
         line["subtotal"] = sum(line[f] for f in _AMOUNT_FIELDS)
         by_agent[agent].append((pid, line))
 

@@ -463,7 +463,8 @@ def spread_problems(book: Book, pairs: Iterable[tuple[int, int]]) -> list[tuple[
 
 def check_spread_for_agents(agent_ids: list[int]) -> list[str]:
     book = _policy_book()
-    pairs = [(a, pid) for key in book.keys() for a, pid in [key] if a in set(agent_ids)]
+    wanted = set(agent_ids)
+    pairs = [key for key in book.keys() if isinstance(key, tuple) and key[0] in wanted]
     return [msg for _, _, msg in spread_problems(book, pairs)]
 
 
@@ -514,7 +515,7 @@ def import_policies(table: Table, report: ImportReport) -> None:
             pairs.add((agent, pid))
         for child in children[agent]:
             pairs.add((child, pid))
-    row_of = {}
+    row_of: dict[tuple[int | None, int], int] = {}
     for (agent, pid, _day), (row, _data) in sorted(parsed.items(), key=lambda kv: kv[1][0]):
         row_of.setdefault((agent, pid), row)
     for child, pid, message in spread_problems(book, sorted(pairs)):

@@ -77,6 +77,7 @@ class Price(BaseModel):
 
     id = AutoField()
     product = ForeignKeyField(Product, on_delete="CASCADE")
+    product_id: int
     effective_from = DateField()
     credit_rate = IntegerField()
     debit_rate = IntegerField()
@@ -95,6 +96,7 @@ class Agent(BaseModel):
     code = CharField(unique=True)
     name = CharField()
     parent = ForeignKeyField("self", null=True, backref="children", on_delete="RESTRICT")
+    parent_id: int | None
     status = CharField(default="active")  # active | on_hold | closed
     phone = CharField(default="")
     id_no = CharField(default="")
@@ -112,7 +114,9 @@ class Policy(BaseModel):
 
     id = AutoField()
     agent = ForeignKeyField(Agent, null=True, on_delete="CASCADE")
+    agent_id: int | None
     product = ForeignKeyField(Product, on_delete="CASCADE")
+    product_id: int
     effective_from = DateField()
     credit_rate = IntegerField()
     debit_rate = IntegerField()
@@ -134,14 +138,17 @@ class Terminal(BaseModel):
     id = AutoField()
     sn = CharField(unique=True)
     product = ForeignKeyField(Product, on_delete="RESTRICT")
+    product_id: int
     stocked_on = DateField()
     status = CharField(default="in_stock")  # in_stock | allocated | lost | returned
     holder = ForeignKeyField(Agent, null=True, on_delete="RESTRICT")
+    holder_id: int | None
     activated_on = DateField(null=True)  # imported activation date
     first_tx_on = DateField(null=True)  # first successful tx ≥ the activation threshold
     merchant_no = CharField(default="")
     merchant_name = CharField(default="")
     batch = ForeignKeyField(ImportBatch, null=True, on_delete="SET NULL")
+    batch_id: int | None
 
 
 class TerminalEvent(BaseModel):
@@ -149,13 +156,17 @@ class TerminalEvent(BaseModel):
 
     id = AutoField()
     terminal = ForeignKeyField(Terminal, backref="events", on_delete="CASCADE", index=False)
+    terminal_id: int
     date = DateField()
     action = CharField()  # stock | allocate | transfer | recall | lost | return
     from_agent = ForeignKeyField(Agent, null=True, on_delete="RESTRICT", column_name="from_agent_id")
+    from_agent_id: int | None
     to_agent = ForeignKeyField(Agent, null=True, on_delete="RESTRICT", column_name="to_agent_id")
+    to_agent_id: int | None
     deposit_method = CharField(default="deduct")  # deduct | cash (allocate only)
     operator = CharField(default="")
     batch = ForeignKeyField(ImportBatch, null=True, on_delete="SET NULL")
+    batch_id: int | None
     created = DateTimeField(default=_now)
 
     class Meta:
@@ -170,7 +181,9 @@ class Txn(BaseModel):
     id = AutoField()
     tx_id = CharField(unique=True)
     terminal = ForeignKeyField(Terminal, on_delete="RESTRICT", index=False)
+    terminal_id: int
     product = ForeignKeyField(Product, on_delete="RESTRICT", index=False)
+    product_id: int
     time = CharField()
     date = DateField()
     month = CharField(index=True)
@@ -180,6 +193,7 @@ class Txn(BaseModel):
     merchant_no = CharField(default="")
     fee = IntegerField(null=True)
     batch = ForeignKeyField(ImportBatch, null=True, on_delete="SET NULL", index=False)
+    batch_id: int | None
 
     class Meta:
         indexes = ((("terminal", "date"), False),)
@@ -190,12 +204,15 @@ class Adjustment(BaseModel):
 
     id = AutoField()
     agent = ForeignKeyField(Agent, on_delete="CASCADE")
+    agent_id: int
     product = ForeignKeyField(Product, on_delete="CASCADE")
+    product_id: int
     month = CharField(index=True)
     original_month = CharField()
     amount = IntegerField()
     reason = TextField()
     batch = ForeignKeyField(ImportBatch, null=True, on_delete="SET NULL")
+    batch_id: int | None
     created = DateTimeField(default=_now)
 
 
@@ -207,9 +224,12 @@ class TerminalItem(BaseModel):
 
     id = AutoField()
     terminal = ForeignKeyField(Terminal, on_delete="CASCADE")
+    terminal_id: int
     kind = CharField()  # cashback | qualify_bonus | unqualified_penalty | deposit_refund | deposit_deduction
     agent = ForeignKeyField(Agent, null=True, on_delete="CASCADE")
+    agent_id: int | None
     product = ForeignKeyField(Product, on_delete="CASCADE")
+    product_id: int
     natural_date = DateField()
     month = CharField(index=True)
     amount = IntegerField()
@@ -220,8 +240,11 @@ class Deposit(BaseModel):
 
     id = AutoField()
     terminal = ForeignKeyField(Terminal, unique=True, on_delete="CASCADE")
+    terminal_id: int
     agent = ForeignKeyField(Agent, on_delete="CASCADE")
+    agent_id: int
     product = ForeignKeyField(Product, on_delete="CASCADE")
+    product_id: int
     amount = IntegerField()
     method = CharField()  # deduct | cash
     allocated_on = DateField()
@@ -245,6 +268,7 @@ class Statement(BaseModel):
     id = AutoField()
     month = CharField()
     agent = ForeignKeyField(Agent, on_delete="CASCADE")
+    agent_id: int
     gross = IntegerField(default=0)
     tax = IntegerField(default=0)
     payable = IntegerField(default=0)
@@ -253,6 +277,7 @@ class Statement(BaseModel):
     paid_by = ForeignKeyField(
         Agent, null=True, on_delete="SET NULL", column_name="paid_by_id", backref="passes"
     )  # NULL = the agency pays directly (直结); else the parent passes it on (上级代发)
+    paid_by_id: int | None
 
     class Meta:
         indexes = ((("month", "agent"), True),)
@@ -263,7 +288,9 @@ class StatementLine(BaseModel):
 
     id = AutoField()
     statement = ForeignKeyField(Statement, backref="lines", on_delete="CASCADE")
+    statement_id: int
     product = ForeignKeyField(Product, on_delete="CASCADE")
+    product_id: int
     credit_count = IntegerField(default=0)
     credit_volume = IntegerField(default=0)
     credit_amount = IntegerField(default=0)
@@ -290,6 +317,7 @@ class AgencyMargin(BaseModel):
     id = AutoField()
     month = CharField()
     product = ForeignKeyField(Product, on_delete="CASCADE")
+    product_id: int
     pool = IntegerField(default=0)
     margin = IntegerField(default=0)
 
@@ -322,6 +350,7 @@ class FollowUp(BaseModel):
 
     id = AutoField()
     agent = ForeignKeyField(Agent, backref="follow_ups", on_delete="CASCADE")
+    agent_id: int
     date = DateField()
     note = TextField()
     next_visit = DateField(null=True, index=True)
