@@ -61,6 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = sub.add_parser("demo", help="载入演示数据")
     demo.add_argument("--scale", choices=["small", "large"], default="small")
+    demo.add_argument("--if-empty", action="store_true", help="数据库已有数据时跳过(不报错)")
 
     backup = sub.add_parser("backup", help="备份数据库")
     backup.add_argument("dest")
@@ -161,8 +162,12 @@ def _statement_text(data: dict) -> str:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from app.io.demo_load import load_demo
+    from app.models import Agent
 
     _open(args)
+    if args.if_empty and Agent.select().exists():
+        print("数据库已有数据,跳过演示数据")
+        return EXIT_OK
     print(load_demo(args.scale))
     return EXIT_OK
 
