@@ -66,7 +66,11 @@ def _decimal(text: str) -> Decimal:
 
 # ---------------------------------------------------------------------------- money
 
-_MONEY_STRIP = re.compile(r"[¥￥,\s]|元|RMB|CNY", re.IGNORECASE)
+_MONEY = re.compile(
+    r"(?P<s1>[+-]?)(?:¥|￥|RMB|CNY)?(?P<s2>[+-]?)(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d*)?|\d+(?:\.\d*)?|\.\d+)"
+    r"(?:元|RMB|CNY)?",
+    re.IGNORECASE,
+)
 
 
 def parse_money(value: object) -> Fen:
@@ -74,16 +78,20 @@ def parse_money(value: object) -> Fen:
     text = normalize_text(value)
     if not text:
         raise ParseError("金额为空")
-    cleaned = _MONEY_STRIP.sub("", text)
+    cleaned = text.replace(" ", "")
+    negative = False
     if cleaned.startswith("(") and cleaned.endswith(")"):  # accounting negative (12.30)
-        cleaned = "-" + cleaned[1:-1]
-    if not re.fullmatch(r"[+-]?(\d+(\.\d*)?|\.\d+)", cleaned):
+        cleaned, negative = cleaned[1:-1], True
+    m = _MONEY.fullmatch(cleaned)
+    if not m or (m.group("s1") and m.group("s2")):
         raise ParseError(f"“{text}”不是金额")
-    d = _decimal(cleaned)
+    d = _decimal(m.group("num").replace(",", ""))
+    if "-" in (m.group("s1"), m.group("s2")):
+        negative = not negative
     fen = d * 100
     if fen != fen.to_integral_value():
         raise ParseError(f"“{text}”超过两位小数(金额精确到分)")
-    return int(fen)
+    return -int(fen) if negative else int(fen)
 
 
 def format_money(fen: Fen, symbol: bool = True) -> str:

@@ -149,8 +149,11 @@ class SpreadViolation:
         )
 
 
-def _cap(value: int | None) -> float:
-    return float("inf") if value is None else value
+def _cap_below(child: int | None, parent: int | None) -> bool:
+    """True when the child's debit cap is lower than the parent's (blank = no cap)."""
+    if child is None:
+        return False
+    return parent is None or child < parent
 
 
 def spread_violations(
@@ -170,7 +173,7 @@ def spread_violations(
         c, p = child[ci][1], parent[pi][1]
         for name in NOT_BELOW:
             cv, pv = getattr(c, name), getattr(p, name)
-            bad = _cap(cv) < _cap(pv) if name == "debit_cap" else cv < pv
+            bad = _cap_below(cv, pv) if name == "debit_cap" else cv < pv
             if bad:
                 out.append(SpreadViolation(day, name, cv, pv))
         for name in NOT_ABOVE:

@@ -1,0 +1,40 @@
+"""A database made by an older version opens in the newer one."""
+
+from __future__ import annotations
+
+import importlib
+import sqlite3
+
+from app.models.db import open_database
+from app.models.migrations import LATEST, schema_version
+
+
+def test_v1_database_is_migrated_and_keeps_its_data(tmp_path):
+    path = tmp_path / "old.db"
+    con = sqlite3.connect(path)
+    for sql in importlib.import_module("app.models.migrations.0001_initial").STATEMENTS:
+        con.execute(sql)
+    con.execute("PRAGMA user_version = 1")
+    con.execute(
+        "INSERT INTO agent (code, name, status, phone, id_no, payout, tax_rate, bank, bank_account, note, tags) "
+        "VALUES ('A1', '张建国', 'active', '', '', 'direct', 0, '', '', '', '')"
+    )
+    con.commit()
+    con.close()
+
+    db = open_database(path)
+    assert schema_version(db) == LATEST == 2
+    assert "follow_up" in db.get_tables()
+    assert db.execute_sql("SELECT name FROM agent WHERE code = 'A1'").fetchone()[0] == "张建国"
+    db.close()
+    # opening again applies nothing more
+    db = open_database(path)
+    assert schema_version(db) == LATEST
+    db.close()
+
+
+def test_fresh_database_has_every_model_table(db):
+    from app.models import ALL_MODELS
+
+    tables = set(db.get_tables())
+    assert {m._meta.table_name for m in ALL_MODELS} <= tables
