@@ -26,7 +26,7 @@ STATUS_LABELS = {"in_stock": "库存", "allocated": "已下发", "lost": "丢失
 
 @dataclass
 class Event:
-    date: dt.date
+    date: dt.date  # the engine passes ISO text instead; both compare the same way
     action: str
     to_agent: int | None = None
     deposit_method: str = "deduct"
@@ -97,3 +97,45 @@ def replay(events: list[Event]) -> Replay:
     for ev in events:
         apply_event(state, ev)
     return state
+
+
+def build_replays(rows) -> dict[int, Replay]:
+    """Replay stored (already validated) events of many terminals at once.
+
+    ``rows`` are (terminal_id, date, action, to_agent, deposit_method) ordered by terminal,
+    date and entry order.  Same semantics as ``apply_event`` without its checks; this is
+    the hot path of every month compute (100,000 terminals)."""
+    out: dict[int, Replay] = {}
+    state = Replay()
+    current = None
+    for tid, day, action, to_agent, method in rows:
+        if tid != current:
+            state = out[tid] = Replay()
+            current = tid
+        if action == "stock":
+            continue
+        if action == "allocate":
+            new_holder = to_agent
+            state.status = "allocated"
+            if state.first_allocation is None:
+                state.first_allocation = Event(day, action, to_agent, method)
+        elif action == "transfer":
+            new_holder = to_agent
+        elif action == "recall":
+            new_holder = None
+            state.status = "in_stock"
+        else:
+            new_holder = state.holder
+            if action == "lost":
+                state.status = "lost"
+                state.lost_on = day
+            else:
+                state.status = "returned"
+        if new_holder != state.holder:
+            state.holder = new_holder
+            if state.starts and state.starts[-1] == day:
+                state.holders[-1] = new_holder
+            else:
+                state.starts.append(day)
+                state.holders.append(new_holder)
+    return out

@@ -17,6 +17,7 @@ next open month as the difference, never by changing a locked month.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 from collections import defaultdict
@@ -29,12 +30,11 @@ from app.core.money import (
     format_month,
     month_first_day,
     month_last_day,
-    month_of,
     parse_month,
     round_micro,
 )
 from app.core.months import locked_months, min_payout
-from app.core.ownership import Event, Replay, replay
+from app.core.ownership import Replay, build_replays
 from app.core.policy import CATEGORIES, ZERO_TERMS, Book, Terms
 from app.models import (
     AgencyMargin,
@@ -95,34 +95,46 @@ class ProductInfo:
     company: dict[str, int]
 
 
+# Inside the engine a day is its ISO text ``YYYY-MM-DD``: it compares like the date, slices
+# into its month (``day[:7]``) and needs no conversion per row.  Day arithmetic goes
+# through the two cached helpers below.
+Day = str
+
+
 @dataclass
 class TerminalInfo:
     id: int
     product_id: int
-    activated_on: dt.date | None
-    first_tx_on: dt.date | None
+    activated_on: Day | None
+    first_tx_on: Day | None
 
     @property
-    def activation_day(self) -> dt.date | None:
+    def activation_day(self) -> Day | None:
         return self.activated_on or self.first_tx_on
 
 
-_DATE_CACHE: dict[str, dt.date] = {}
+_ORDINALS: dict[str, int] = {}
 
 
-def _d(text: str | dt.date | None) -> dt.date | None:
-    if text is None or isinstance(text, dt.date):
-        return text
-    day = _DATE_CACHE.get(text)
-    if day is None:
-        day = _DATE_CACHE[text] = dt.date.fromisoformat(text[:10])
-    return day
+def _ordinal(day: Day) -> int:
+    n = _ORDINALS.get(day)
+    if n is None:
+        n = _ORDINALS[day] = dt.date.fromisoformat(day[:10]).toordinal()
+    return n
 
 
-def _day(text: str | dt.date) -> dt.date:
-    day = _d(text)
-    assert day is not None
-    return day
+@functools.lru_cache(maxsize=65536)
+def add_days(day: Day, days: int) -> Day:
+    return dt.date.fromordinal(_ordinal(day) + days).isoformat()
+
+
+def days_between(first: Day, last: Day) -> int:
+    return _ordinal(last) - _ordinal(first)
+
+
+def as_day(day: Day | dt.date) -> Day:
+    """Callers outside the engine may pass a ``datetime.date``."""
+    return day if isinstance(day, str) else day.isoformat()
 
 
 def _terms(row: tuple) -> Terms:
@@ -142,6 +154,7 @@ class Context:
     locked: set[str]
     min_payout: int
     _chains: dict[int | None, tuple[int | None, ...]] = field(default_factory=dict)
+    _splits: dict[tuple, list[tuple[int | None, int]]] = field(default_factory=dict)
 
     def chain(self, holder: int | None) -> tuple[int | None, ...]:
         """(None = agency, A1, …, holder): the holder's line of uplines."""
@@ -160,16 +173,20 @@ class Context:
             chain = self._chains[holder] = tuple(reversed(up))
         return chain
 
-    def price(self, product_id: int, day: dt.date) -> Terms:
+    def price(self, product_id: int, day: Day | dt.date) -> Terms:
+        day = as_day(day)
         terms = self.prices.in_force(product_id, day)
         if terms is None:
             code = self.products[product_id].code
-            raise UserError(f"产品 {code} 在 {day.isoformat()} 没有生效的商户费率,请先导入费率表")
+            raise UserError(f"产品 {code} 在 {day} 没有生效的商户费率,请先导入费率表")
         return terms
 
-    def fee_terms(self, chain: tuple[int | None, ...], product_id: int, day: dt.date) -> list[Terms]:
+    def fee_terms(
+        self, chain: tuple[int | None, ...], product_id: int, day: Day | dt.date
+    ) -> list[Terms]:
         """Terms used for fees at every level; a level without a policy passes its child's
         terms through (级差 0), and a holder without one is priced at the merchant price."""
+        day = as_day(day)
         own = [self.policies.in_force((a, product_id), day) for a in chain]
         out: list[Terms] = [ZERO_TERMS] * len(chain)
         below = self.price(product_id, day)
@@ -179,7 +196,7 @@ class Context:
             out[i] = below
         return out
 
-    def company_amount(self, product_id: int, kind: str, day: dt.date) -> int:
+    def company_amount(self, product_id: int, kind: str, day: Day) -> int:
         """What the company pays (or charges) per terminal: the product's amount, or else
         the amount on the agency's own cost policy."""
         amount = self.products[product_id].company[kind]
@@ -189,9 +206,19 @@ class Context:
         return amount
 
     def split_amount(
-        self, holder: int | None, product_id: int, kind: str, day: dt.date
+        self, holder: int | None, product_id: int, kind: str, day: Day | dt.date
     ) -> list[tuple[int | None, int]]:
         """A per-terminal amount split along the chain by 级差 (agency first)."""
+        day = as_day(day)
+        key = (holder, product_id, kind, day)
+        cached = self._splits.get(key)
+        if cached is None:
+            cached = self._splits[key] = self._split(holder, product_id, kind, day)
+        return cached
+
+    def _split(
+        self, holder: int | None, product_id: int, kind: str, day: Day
+    ) -> list[tuple[int | None, int]]:
         chain = self.chain(holder)
         company = self.company_amount(product_id, kind, day)
         own = [self.policies.in_force((a, product_id), day) for a in chain[1:]]
@@ -235,24 +262,23 @@ def load_context() -> Context:
         "SELECT agent_id, product_id, effective_from, credit_rate, debit_rate, debit_cap, "
         "scan_rate, per_txn, cashback, qualify_bonus, unqualified_penalty, deposit FROM policy"
     ):
-        policies.add((r[0], r[1]), _day(r[2]), _terms(r[3:]))
+        policies.add((r[0], r[1]), r[2], _terms(r[3:]))
     prices = Book()
     for r in db.execute_sql(
         "SELECT product_id, effective_from, credit_rate, debit_rate, debit_cap, scan_rate, "
         "per_txn FROM price"
     ):
-        prices.add(r[0], _day(r[1]), _terms(r[2:]))
+        prices.add(r[0], r[1], _terms(r[2:]))
     terminals = {
-        r[0]: TerminalInfo(r[0], r[1], _d(r[2]), _d(r[3]))
+        r[0]: TerminalInfo(r[0], r[1], r[2], r[3])
         for r in db.execute_sql("SELECT id, product_id, activated_on, first_tx_on FROM terminal")
     }
-    events: dict[int, list[Event]] = defaultdict(list)
-    for tid, day, action, to_agent, method in db.execute_sql(
-        "SELECT terminal_id, date, action, to_agent_id, deposit_method FROM terminal_event "
-        "ORDER BY terminal_id, date, id"
-    ):
-        events[tid].append(Event(_day(day), action, to_agent, method))
-    replays = {tid: replay(evs) for tid, evs in events.items()}
+    replays = build_replays(
+        db.execute_sql(
+            "SELECT terminal_id, date, action, to_agent_id, deposit_method FROM terminal_event "
+            "ORDER BY terminal_id, date, id"
+        )
+    )
     return Context(
         agents, products, policies, prices, terminals, replays, locked_months(), min_payout()
     )
@@ -267,7 +293,7 @@ class DerivedItem:
     kind: str
     agent_id: int | None
     product_id: int
-    natural_date: dt.date
+    natural_date: Day
     amount: int
 
 
@@ -278,12 +304,12 @@ class DepositRow:
     product_id: int
     amount: int
     method: str
-    allocated_on: dt.date
+    allocated_on: Day
     state: str
-    settled_on: dt.date | None
+    settled_on: Day | None
 
 
-def _qualified_days(ctx: Context) -> dict[int, dt.date]:
+def _qualified_days(ctx: Context) -> dict[int, Day]:
     """For every terminal with a 达标 rule, the first day its window volume reaches the
     threshold (only those that reach it)."""
     rows = []
@@ -292,8 +318,8 @@ def _qualified_days(ctx: Context) -> dict[int, dt.date]:
         act = t.activation_day
         if act is None or not p.qualify_days or p.qualify_volume is None:
             continue
-        end = act + dt.timedelta(days=p.qualify_days - 1)
-        rows.append((t.id, act.isoformat(), end.isoformat(), p.qualify_volume))
+        end = add_days(act, p.qualify_days - 1)
+        rows.append((t.id, act, end, p.qualify_volume))
     if not rows:
         return {}
     db = database.obj
@@ -320,7 +346,7 @@ def _qualified_days(ctx: Context) -> dict[int, dt.date]:
         WHERE cum.c >= w.target GROUP BY cum.terminal_id
         """
     )
-    out = {tid: _day(day) for tid, day in cur.fetchall()}
+    out = dict(cur.fetchall())
     db.execute_sql("DROP TABLE tmp_window")
     return out
 
@@ -332,7 +358,7 @@ def derive_terminal_items(ctx: Context) -> tuple[list[DerivedItem], list[Deposit
     qualified = _qualified_days(ctx)
     empty = Replay()
 
-    def split(t: TerminalInfo, rp: Replay, kind: str, day: dt.date, sign: int = 1) -> None:
+    def split(t: TerminalInfo, rp: Replay, kind: str, day: Day, sign: int = 1) -> None:
         holder = rp.holder_on(day)
         for agent, amount in ctx.split_amount(holder, t.product_id, kind, day):
             if amount:
@@ -349,7 +375,7 @@ def derive_terminal_items(ctx: Context) -> tuple[list[DerivedItem], list[Deposit
                 if hit is not None:
                     split(t, rp, "qualify_bonus", hit)
                 else:
-                    end = act + dt.timedelta(days=p.qualify_days - 1)
+                    end = add_days(act, p.qualify_days - 1)
                     split(t, rp, "unqualified_penalty", end, sign=-1)
         alloc = rp.first_allocation
         if alloc is None or alloc.to_agent is None:
@@ -368,7 +394,7 @@ def derive_terminal_items(ctx: Context) -> tuple[list[DerivedItem], list[Deposit
         state, settled = "held", None
         lost = rp.lost_on
         if act is not None:
-            in_time = p.deposit_days is None or (act - alloc.date).days <= p.deposit_days
+            in_time = p.deposit_days is None or days_between(alloc.date, act) <= p.deposit_days
             if lost is not None and lost <= act:
                 state, settled = "forfeited", lost
             elif in_time:
@@ -397,43 +423,85 @@ def _write_deposits(deposits: list[DepositRow]) -> None:
                 d.product_id,
                 d.amount,
                 d.method,
-                d.allocated_on.isoformat(),
+                d.allocated_on,
                 d.state,
-                d.settled_on.isoformat() if d.settled_on else None,
+                d.settled_on,
             )
             for d in deposits
         ],
     )
 
 
-def _post_items(month: str, derived: list[DerivedItem]) -> None:
-    """Post to ``month`` what is due by it minus what earlier months already received."""
-    db = database.obj
-    db.execute_sql("DELETE FROM terminal_item WHERE month = ?", (month,))
-    posted: dict[tuple, list] = {}
-    for tid, kind, agent, pid, day, amount in db.execute_sql(
-        "SELECT terminal_id, kind, agent_id, MIN(product_id), MIN(natural_date), SUM(amount) "
-        "FROM terminal_item WHERE month < ? GROUP BY terminal_id, kind, agent_id",
-        (month,),
-    ):
-        posted[(tid, kind, agent)] = [pid, day, amount]
-    due: dict[tuple, list] = {}
-    for it in derived:
-        if month_of(it.natural_date) <= month:
-            key = (it.terminal_id, it.kind, it.agent_id)
-            due[key] = [it.product_id, it.natural_date.isoformat(), it.amount]
-    rows = []
-    for key in due.keys() | posted.keys():
-        pid, day, amount = due.get(key) or posted[key][:2] + [0]
-        delta = amount - (posted[key][2] if key in posted else 0)
-        if delta:
-            rows.append((key[0], key[1], key[2], pid, day, month, delta))
-    rows.sort(key=lambda r: (r[0], r[1], -1 if r[2] is None else r[2]))
-    db.cursor().executemany(
-        "INSERT INTO terminal_item (terminal_id, kind, agent_id, product_id, natural_date, "
-        "month, amount) VALUES (?, ?, ?, ?, ?, ?, ?)",
-        rows,
-    )
+class _Poster:
+    """Posts per-terminal amounts month by month through one compute run.
+
+    What a (terminal, kind, agent) key receives in month X is what is due by X minus what
+    months before X received: rows of months outside the run (locked ones) are read once;
+    months inside the run are posted here in order, so nothing is read twice."""
+
+    def __init__(self, run: list[str], derived: list[DerivedItem]):
+        db = database.obj
+        marks = ", ".join("?" * len(run))
+        db.execute_sql(f"DELETE FROM terminal_item WHERE month IN ({marks})", run)
+        self.frozen = db.execute_sql(
+            "SELECT month, terminal_id, kind, agent_id, product_id, natural_date, amount "
+            "FROM terminal_item WHERE month < ? ORDER BY month",
+            (run[-1],),
+        ).fetchall()
+        self.next_frozen = 0
+        self.posted: dict[tuple, list] = {}
+        self.due = sorted(
+            ((it.natural_date, (it.terminal_id, it.kind, it.agent_id), it.product_id, it.amount)
+             for it in derived),
+            key=lambda r: r[0],
+        )
+        self.next_due = 0
+        self.open_keys: dict[tuple, list] = {}  # key → [pid, day, amount] due so far
+
+    def _fold(self, key: tuple, pid: int, day: str, amount: int) -> None:
+        got = self.posted.get(key)
+        if got is None:
+            self.posted[key] = [pid, day, amount]
+        else:
+            got[2] += amount
+
+    def post(self, month: str) -> None:
+        # Only keys that became due this month, or whose earlier postings were just read,
+        # can differ from what they received; every other key was settled by an earlier
+        # month of this run.
+        touched: set[tuple] = set()
+        frozen = self.frozen
+        while self.next_frozen < len(frozen) and frozen[self.next_frozen][0] < month:
+            _m, tid, kind, agent, pid, day, amount = frozen[self.next_frozen]
+            key = (tid, kind, agent)
+            self._fold(key, pid, day, amount)
+            touched.add(key)
+            self.next_frozen += 1
+        due = self.due
+        while self.next_due < len(due) and due[self.next_due][0][:7] <= month:
+            day, key, pid, amount = due[self.next_due]
+            self.open_keys[key] = [pid, day, amount]
+            touched.add(key)
+            self.next_due += 1
+        rows = []
+        for key in touched:
+            want = self.open_keys.get(key)
+            got = self.posted.get(key)
+            if want is None:
+                assert got is not None
+                pid, day, amount = got[0], got[1], 0
+            else:
+                pid, day, amount = want
+            delta = amount - (got[2] if got else 0)
+            if delta:
+                rows.append((key[0], key[1], key[2], pid, day, month, delta))
+                self._fold(key, pid, day, delta)
+        rows.sort(key=lambda r: (r[0], r[1], -1 if r[2] is None else r[2]))
+        database.obj.cursor().executemany(
+            "INSERT INTO terminal_item (terminal_id, kind, agent_id, product_id, natural_date, "
+            "month, amount) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            rows,
+        )
 
 
 # ------------------------------------------------------------------ transaction shares
@@ -449,10 +517,10 @@ def _segments(ctx: Context) -> list[tuple[int, str, str, int | None]]:
             continue
         prev_start, prev_holder = "0001-01-01", None
         for start, holder in zip(rp.starts, rp.holders, strict=True):
-            end = (start - dt.timedelta(days=1)).isoformat()
+            end = add_days(start, -1)
             if end >= prev_start:
                 rows.append((tid, prev_start, end, prev_holder))
-            prev_start, prev_holder = start.isoformat(), holder
+            prev_start, prev_holder = start, holder
         rows.append((tid, prev_start, "9999-12-31", prev_holder))
     return rows
 
@@ -477,8 +545,20 @@ class ShareTotals:
     pool: dict[int, int]  # product → micro-fen
 
 
+def _create_segments(ctx: Context) -> None:
+    """The holding timeline of every terminal as a temporary table ``tmp_seg``."""
+    db = database.obj
+    db.execute_sql("DROP TABLE IF EXISTS tmp_seg")
+    db.execute_sql(
+        "CREATE TEMP TABLE tmp_seg (terminal_id INTEGER, start TEXT, finish TEXT, holder INTEGER)"
+    )
+    db.cursor().executemany("INSERT INTO tmp_seg VALUES (?, ?, ?, ?)", _segments(ctx))
+    db.execute_sql("CREATE INDEX tmp_seg_idx ON tmp_seg (terminal_id, start)")
+
+
 def transaction_shares(ctx: Context, month: str) -> ShareTotals:
-    """Price every counted transaction settled in ``month`` along its chain."""
+    """Price every counted transaction settled in ``month`` along its chain (needs
+    ``tmp_seg``, see ``_create_segments``)."""
     db = database.obj
     acc: dict[tuple[int | None, int, str], list[int]] = defaultdict(lambda: [0, 0, 0])
     pool: dict[int, int] = defaultdict(int)
@@ -490,9 +570,9 @@ def transaction_shares(ctx: Context, month: str) -> ShareTotals:
     period_cases = []
     for pid in ctx.products:
         bounds = sorted(
-            d.isoformat()
+            d
             for d in ctx.prices.change_dates(pid) | ctx.policies.change_dates(pid)
-            if lo < d.isoformat() <= hi
+            if lo < d <= hi
         )
         if bounds:
             whens = " ".join(f"WHEN t.date >= '{b}' THEN '{b}'" for b in reversed(bounds))
@@ -504,12 +584,6 @@ def transaction_shares(ctx: Context, month: str) -> ShareTotals:
         big = f"(t.category = 'debit' AND ABS(t.amount) >= (CASE t.product_id {cases} ELSE 9e18 END))"
     else:
         big = "0"
-    db.execute_sql("DROP TABLE IF EXISTS tmp_seg")
-    db.execute_sql(
-        "CREATE TEMP TABLE tmp_seg (terminal_id INTEGER, start TEXT, finish TEXT, holder INTEGER)"
-    )
-    db.cursor().executemany("INSERT INTO tmp_seg VALUES (?, ?, ?, ?)", _segments(ctx))
-    db.execute_sql("CREATE INDEX tmp_seg_idx ON tmp_seg (terminal_id, start)")
     join = (
         "FROM txn t JOIN tmp_seg s ON s.terminal_id = t.terminal_id "
         "AND t.date >= s.start AND t.date <= s.finish "
@@ -525,7 +599,6 @@ def transaction_shares(ctx: Context, month: str) -> ShareTotals:
         f"{join} AND {big}",
         (month,),
     ).fetchall()
-    db.execute_sql("DROP TABLE tmp_seg")
 
     terms_cache: dict[tuple, tuple[Terms, list[Terms]]] = {}
     for rows, linear in ((groups, True), (singles, False)):
@@ -535,8 +608,10 @@ def transaction_shares(ctx: Context, month: str) -> ShareTotals:
             key = (holder, pid, day_text)
             cached = terms_cache.get(key)
             if cached is None:
-                day = _day(day_text)
-                cached = terms_cache[key] = (ctx.price(pid, day), ctx.fee_terms(chain, pid, day))
+                cached = terms_cache[key] = (
+                    ctx.price(pid, day_text),
+                    ctx.fee_terms(chain, pid, day_text),
+                )
             price, effs = cached
             if linear:
                 merchant = price.linear_fee_micro(cat, total, n, refund)
@@ -579,10 +654,10 @@ def _carried(month: str | None) -> dict[tuple[int, int], int]:
     return {(a, p): c for a, p, c in rows}
 
 
-def _compute_one(ctx: Context, month: str, derived: list[DerivedItem]) -> None:
+def _compute_one(ctx: Context, month: str, poster: _Poster, *, fingerprint: bool) -> None:
     db = database.obj
     shares = transaction_shares(ctx, month)
-    _post_items(month, derived)
+    poster.post(month)
     lines: dict[tuple[int | None, int], dict[str, int]] = defaultdict(
         lambda: dict.fromkeys(LINE_FIELDS, 0)
     )
@@ -666,10 +741,12 @@ def _compute_one(ctx: Context, month: str, derived: list[DerivedItem]) -> None:
         "INSERT INTO agency_margin (month, product_id, pool, margin) VALUES (?, ?, ?, ?)", margins
     )
     now = dt.datetime.now().replace(microsecond=0)
-    fingerprint = month_fingerprint(month)
-    MonthState.insert(month=month, state="open", computed_at=now, fingerprint=fingerprint).on_conflict(
+    fingerprint_text = month_fingerprint(month) if fingerprint else ""
+    MonthState.insert(
+        month=month, state="open", computed_at=now, fingerprint=fingerprint_text
+    ).on_conflict(
         conflict_target=[MonthState.month],
-        update={MonthState.computed_at: now, MonthState.fingerprint: fingerprint},
+        update={MonthState.computed_at: now, MonthState.fingerprint: fingerprint_text},
     ).execute()
 
 
@@ -687,7 +764,7 @@ def _data_months(ctx: Context, derived: list[DerivedItem]) -> set[str]:
         "SELECT DISTINCT month FROM terminal_item",
     ):
         months.update(r[0] for r in db.execute_sql(sql))
-    months.update(month_of(it.natural_date) for it in derived)
+    months.update(it.natural_date[:7] for it in derived)
     return months
 
 
@@ -718,9 +795,12 @@ def _compute(month: str, report: Progress) -> ComputeResult:
     _write_deposits(deposits)
     months = sorted(m for m in _data_months(ctx, derived) if m < month and m not in ctx.locked)
     months.append(month)
+    poster = _Poster(months, derived)
+    _create_segments(ctx)
     for i, m in enumerate(months):
         report(25 + 70 * i // len(months), f"计算{format_month(m)}分润")
-        _compute_one(ctx, m, derived)
+        _compute_one(ctx, m, poster, fingerprint=m == month)
+    database.obj.execute_sql("DROP TABLE tmp_seg")
     row = database.obj.execute_sql(
         "SELECT COUNT(*), COALESCE(SUM(payable), 0) FROM statement WHERE month = ?", (month,)
     ).fetchone()
