@@ -16,6 +16,7 @@ next open month as the difference, never by changing a locked month.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import functools
 import hashlib
@@ -333,7 +334,7 @@ def _qualified_days(ctx: Context) -> dict[int, Day]:
         """
         WITH daily AS (
             SELECT t.terminal_id, t.date, SUM(t.amount) AS v
-            FROM tmp_window w JOIN txn t ON t.terminal_id = w.terminal_id
+            FROM txn t CROSS JOIN tmp_window w ON w.terminal_id = t.terminal_id
              AND t.date >= w.start AND t.date <= w.finish
             WHERE t.status IN ('success', 'refund')
             GROUP BY t.terminal_id, t.date),
@@ -507,24 +508,6 @@ class _Poster:
 # ------------------------------------------------------------------ transaction shares
 
 
-def _segments(ctx: Context) -> list[tuple[int, str, str, int | None]]:
-    """(terminal, first day, last day, holder) covering all time for every terminal."""
-    rows: list[tuple[int, str, str, int | None]] = []
-    for tid in ctx.terminals:
-        rp = ctx.replays.get(tid)
-        if rp is None or not rp.starts:
-            rows.append((tid, "0001-01-01", "9999-12-31", None))
-            continue
-        prev_start, prev_holder = "0001-01-01", None
-        for start, holder in zip(rp.starts, rp.holders, strict=True):
-            end = add_days(start, -1)
-            if end >= prev_start:
-                rows.append((tid, prev_start, end, prev_holder))
-            prev_start, prev_holder = start, holder
-        rows.append((tid, prev_start, "9999-12-31", prev_holder))
-    return rows
-
-
 def _debit_thresholds(ctx: Context) -> dict[int, int]:
     """Per product, the smallest |amount| at which any debit cap can bite."""
     out: dict[int, int] = {}
@@ -545,26 +528,127 @@ class ShareTotals:
     pool: dict[int, int]  # product → micro-fen
 
 
-def _create_segments(ctx: Context) -> None:
-    """The holding timeline of every terminal as a temporary table ``tmp_seg``."""
+def _month_filter(month: str) -> str:
+    """``t.month = ?`` through the index when the month is a small part of the table; a
+    plain scan (``+t.month``) when it is most of it, which beats random row lookups."""
     db = database.obj
-    db.execute_sql("DROP TABLE IF EXISTS tmp_seg")
-    db.execute_sql(
-        "CREATE TEMP TABLE tmp_seg (terminal_id INTEGER, start TEXT, finish TEXT, holder INTEGER)"
-    )
-    db.cursor().executemany("INSERT INTO tmp_seg VALUES (?, ?, ?, ?)", _segments(ctx))
-    db.execute_sql("CREATE INDEX tmp_seg_idx ON tmp_seg (terminal_id, start)")
+    in_month = db.execute_sql("SELECT COUNT(*) FROM txn WHERE month = ?", (month,)).fetchone()[0]
+    total = db.execute_sql("SELECT COALESCE(MAX(id), 0) FROM txn").fetchone()[0]
+    return "+t.month = ?" if in_month * 4 > total else "t.month = ?"
 
 
 def transaction_shares(ctx: Context, month: str) -> ShareTotals:
-    """Price every counted transaction settled in ``month`` along its chain (needs
-    ``tmp_seg``, see ``_create_segments``)."""
+    """Price every counted transaction settled in ``month`` along its chain.
+
+    One GROUP BY pass per terminal and pricing period (no join); terminals whose holder
+    changes inside the month's date range are re-read grouped by day."""
     db = database.obj
     acc: dict[tuple[int | None, int, str], list[int]] = defaultdict(lambda: [0, 0, 0])
     pool: dict[int, int] = defaultdict(int)
     lo = db.execute_sql("SELECT MIN(date) FROM txn WHERE month = ?", (month,)).fetchone()[0]
     if lo is None:
         return ShareTotals(acc, pool)
+    hi = month_last_day(month).isoformat()
+    # pricing periods: within one, no price or policy of the product changes
+    bounds_of: dict[int, list[str]] = {}
+    period_cases = []
+    for pid in ctx.products:
+        bounds = sorted(
+            d for d in ctx.prices.change_dates(pid) | ctx.policies.change_dates(pid) if lo < d <= hi
+        )
+        bounds_of[pid] = bounds
+        if bounds:
+            whens = " ".join(f"WHEN t.date >= '{b}' THEN '{b}'" for b in reversed(bounds))
+            period_cases.append(f"WHEN {pid} THEN CASE {whens} ELSE '{lo}' END")
+    period = (
+        f"CASE t.product_id {' '.join(period_cases)} ELSE '{lo}' END" if period_cases else f"'{lo}'"
+    )
+    thresholds = _debit_thresholds(ctx)
+    if thresholds:
+        cases = " ".join(f"WHEN {pid} THEN {v}" for pid, v in thresholds.items())
+        big = (
+            f"CASE WHEN t.category = 'debit' AND ABS(t.amount) >= "
+            f"(CASE t.product_id {cases} ELSE 9e18 END) THEN t.id ELSE 0 END"
+        )
+    else:
+        big = "0"
+    where = f"{_month_filter(month)} AND t.status IN ('success', 'refund')"
+    unstable = set()
+    for tid, rp in ctx.replays.items():
+        starts = rp.starts
+        if starts and starts[-1] > lo and any(lo < d <= hi for d in starts):
+            unstable.add(tid)
+    products = {tid: t.product_id for tid, t in ctx.terminals.items()}
+    # (holder, product, period day, category, refund) → [count, sum]; big debits one by one
+    groups: dict[tuple, list[int]] = {}
+    singles: list[tuple] = []
+
+    def add(holder, pid, day, cat, refund, bigid, n, total) -> None:
+        if bigid:
+            singles.append((holder, pid, day, cat, refund, n, total))
+            return
+        key = (holder, pid, day, cat, refund)
+        g = groups.get(key)
+        if g is None:
+            groups[key] = [n, total]
+        else:
+            g[0] += n
+            g[1] += total
+
+    empty = Replay()
+    for tid, day, cat, refund, bigid, n, total in db.execute_sql(
+        f"SELECT t.terminal_id, {period}, t.category, t.status = 'refund', {big}, COUNT(*), "
+        f"SUM(t.amount) FROM txn t WHERE {where} GROUP BY 1, 2, 3, 4, 5",
+        (month,),
+    ):
+        if tid in unstable:
+            continue
+        add(ctx.replays.get(tid, empty).holder_on(lo), products[tid], day, cat, refund, bigid, n, total)
+    ids = sorted(unstable)
+    for i in range(0, len(ids), 500):
+        chunk = ids[i : i + 500]
+        marks = ", ".join("?" * len(chunk))
+        for tid, day, cat, refund, bigid, n, total in db.execute_sql(
+            f"SELECT t.terminal_id, t.date, t.category, t.status = 'refund', {big}, COUNT(*), "
+            f"SUM(t.amount) FROM txn t WHERE {where} AND t.terminal_id IN ({marks}) "
+            "GROUP BY 1, 2, 3, 4, 5",
+            (month, *chunk),
+        ):
+            pid = products[tid]
+            bounds = bounds_of[pid]
+            j = bisect.bisect_right(bounds, day)
+            add(ctx.replays[tid].holder_on(day), pid, bounds[j - 1] if j else lo, cat, refund,
+                bigid, n, total)
+
+    terms_cache: dict[tuple, tuple[Terms, list[Terms]]] = {}
+    linear_rows = [(*k, n, total) for k, (n, total) in groups.items()]
+    for rows, linear in ((linear_rows, True), (singles, False)):
+        for holder, pid, day_text, cat, refund, n, total in rows:
+            refund = bool(refund)
+            chain = ctx.chain(holder)
+            key = (holder, pid, day_text)
+            cached = terms_cache.get(key)
+            if cached is None:
+                cached = terms_cache[key] = (
+                    ctx.price(pid, day_text),
+                    ctx.fee_terms(chain, pid, day_text),
+                )
+            price, effs = cached
+            if linear:
+                merchant = price.linear_fee_micro(cat, total, n, refund)
+                fees = [t.linear_fee_micro(cat, total, n, refund) for t in effs]
+            else:
+                merchant = price.fee_micro(cat, total, refund)
+                fees = [t.fee_micro(cat, total, refund) for t in effs]
+            pool[pid] += merchant - fees[0]
+            k = len(chain) - 1
+            for i in range(1, k + 1):
+                share = (merchant if i == k else fees[i + 1]) - fees[i]
+                a = acc[(chain[i], pid, cat)]
+                a[0] += n
+                a[1] += total
+                a[2] += share
+    return ShareTotals(acc, pool)
     hi = month_last_day(month).isoformat()
     # pricing periods: within one, no price or policy of the product changes
     period_cases = []
@@ -796,11 +880,9 @@ def _compute(month: str, report: Progress) -> ComputeResult:
     months = sorted(m for m in _data_months(ctx, derived) if m < month and m not in ctx.locked)
     months.append(month)
     poster = _Poster(months, derived)
-    _create_segments(ctx)
     for i, m in enumerate(months):
         report(25 + 70 * i // len(months), f"计算{format_month(m)}分润")
         _compute_one(ctx, m, poster, fingerprint=m == month)
-    database.obj.execute_sql("DROP TABLE tmp_seg")
     row = database.obj.execute_sql(
         "SELECT COUNT(*), COALESCE(SUM(payable), 0) FROM statement WHERE month = ?", (month,)
     ).fetchone()
