@@ -9,7 +9,6 @@ equal to what is stored are counted as skipped duplicates.
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,14 +26,14 @@ from app.core.money import (
     parse_tax_rate,
 )
 from app.core.months import last_locked_day, locked_months, settle_month
-from app.core.ownership import ACTION_LABELS, Event, MoveError, Replay, apply_event
-from app.core.policy import TERM_FIELDS, Book, Terms, spread_violations
+from app.core.ownership import ACTION_LABELS
+from app.core.policies import PolicyRecord, add_policies, check_spread_for_agents
+from app.core.terminals import MoveRequest, add_terminals, existing_sns, plan_moves, write_moves
 from app.io.reader import KIND_COLUMNS, KIND_LABELS, Table, open_table
 from app.models import (
     Adjustment,
     Agent,
     ImportBatch,
-    Policy,
     Price,
     Product,
     Terminal,
@@ -415,66 +414,13 @@ def import_prices(table: Table, report: ImportReport) -> None:
 # ------------------------------------------------------------------ policies and the 级差 guard
 
 
-def _policy_book(product_ids: Iterable[int] | None = None) -> Book:
-    book = Book()
-    query = Policy.select()
-    if product_ids is not None:
-        query = query.where(Policy.product.in_(list(product_ids)))
-    for p in query:
-        book.add((p.agent_id, p.product_id), p.effective_from, Terms(*(getattr(p, f) for f in TERM_FIELDS)))
-    return book
-
-
-def _company_terms(book: Book, product: Product) -> list[tuple[dt.date, Terms]]:
-    """The agency's own line as a parent: its cost rates, and the company's amounts."""
-    out = []
-    for day, t in book.history((None, product.id)):
-        values = {f: getattr(t, f) for f in TERM_FIELDS}
-        if product.company_cashback:
-            values["cashback"] = product.company_cashback
-        if product.company_qualify_bonus:
-            values["qualify_bonus"] = product.company_qualify_bonus
-        out.append((day, Terms(**values)))
-    return out
-
-
-def _agent_label(agents: dict[int, Agent], agent_id: int | None) -> str:
-    if agent_id is None:
-        return "本机构"
-    a = agents[agent_id]
-    return f"{a.code}({a.name})"
-
-
-def spread_problems(book: Book, pairs: Iterable[tuple[int, int]]) -> list[tuple[int, int, str]]:
-    """(child, product, message) for every negative 级差 between a child and its parent."""
-    agents = {a.id: a for a in Agent.select()}
-    products = {p.id: p for p in Product.select()}
-    out = []
-    for child, pid in pairs:
-        parent = agents[child].parent_id
-        parent_terms = (
-            book.history((parent, pid)) if parent is not None else _company_terms(book, products[pid])
-        )
-        for v in spread_violations(book.history((child, pid)), parent_terms):
-            text = v.describe(_agent_label(agents, child), _agent_label(agents, parent))
-            out.append((child, pid, f"产品 {products[pid].code}:{text}"))
-    return out
-
-
-def check_spread_for_agents(agent_ids: list[int]) -> list[str]:
-    book = _policy_book()
-    wanted = set(agent_ids)
-    pairs = [key for key in book.keys() if isinstance(key, tuple) and key[0] in wanted]
-    return [msg for _, _, msg in spread_problems(book, pairs)]
-
-
 def import_policies(table: Table, report: ImportReport) -> None:
+    """Parse the file into policy records; ``app.core.policies.add_policies`` checks the
+    locked months and the 级差 guard and writes them, as for the window's policy form."""
     rows = Rows(table)
     agents = _agent_codes()
     products = _product_codes()
-    limit = last_locked_day(locked_months())
-    existing = {(p.agent_id, p.product_id, p.effective_from): p for p in Policy.select()}
-    parsed: dict[tuple, tuple[int, dict]] = {}
+    records: list[PolicyRecord] = []
     for row, v in table.rows(POLICY_KEYS):
         rec = dict(zip(POLICY_KEYS, v, strict=True))
         code = rec["agent"]
@@ -493,47 +439,13 @@ def import_policies(table: Table, report: ImportReport) -> None:
         data = _terms_from(rows, row, rec)
         if agent == -1 or pid is None or day is None:
             continue
-        key = (agent, pid, day)
-        if key in parsed:
-            rows.bad(row, "effective_from", f"同一代理同一产品同一生效日期重复(第{parsed[key][0]}行)")
-            continue
-        old = existing.get(key)
-        if old is None or any(getattr(old, k) != val for k, val in data.items()):
-            _check_unlocked(rows, row, "effective_from", day, limit)
-        parsed[key] = (row, data)
+        records.append(PolicyRecord(agent, pid, day, data, row))
     rows.raise_if_bad()
-    # the 级差 guard on the merged policies: each touched agent against its parent and children
-    book = _policy_book({k[1] for k in parsed})
-    for (agent, pid, day), (_row, data) in parsed.items():
-        book.add((agent, pid), day, Terms(**data))
-    children: dict[int | None, list[int]] = defaultdict(list)
-    for a in Agent.select(Agent.id, Agent.parent):
-        children[a.parent_id].append(a.id)
-    pairs: set[tuple[int, int]] = set()
-    for agent, pid, _day in parsed:
-        if agent is not None:
-            pairs.add((agent, pid))
-        for child in children[agent]:
-            pairs.add((child, pid))
-    row_of: dict[tuple[int | None, int], int] = {}
-    for (agent, pid, _day), (row, _data) in sorted(parsed.items(), key=lambda kv: kv[1][0]):
-        row_of.setdefault((agent, pid), row)
-    for child, pid, message in spread_problems(book, sorted(pairs)):
-        agent_id = child if (child, pid) in row_of else Agent.get_by_id(child).parent_id
-        row = row_of.get((child, pid)) or row_of.get((agent_id, pid), 0)
-        rows.errors.append(RowError(table.file_name, row, "", message))
-    rows.raise_if_bad()
+    if not records:
+        raise UserError(f"文件 {table.file_name} 没有数据行")
+    counts = add_policies(records, file_name=table.file_name, column_name=rows.header)
     batch = _batch("policies", table)
-    for (agent, pid, day), (_row, data) in parsed.items():
-        old = existing.get((agent, pid, day))
-        if old is None:
-            Policy.insert(agent=agent, product=pid, effective_from=day, **data).execute()
-            report.added += 1
-        elif all(getattr(old, k) == val for k, val in data.items()):
-            report.skipped += 1
-        else:
-            Policy.update(**data).where(Policy.id == old.id).execute()
-            report.updated += 1
+    report.added, report.updated, report.skipped = counts.added, counts.updated, counts.skipped
     _finish(batch, report)
 
 
@@ -557,7 +469,7 @@ def import_terminals(table: Table, report: ImportReport) -> None:
         ).fetchall()
     )
     seen: dict[str, int] = {}
-    new_rows = []
+    new_rows: list[tuple[str, int, dt.date]] = []
     updates = []
     for row, (sn, product, stocked) in table.rows(TERMINAL_KEYS):
         if not sn:
@@ -575,7 +487,7 @@ def import_terminals(table: Table, report: ImportReport) -> None:
             continue
         old = existing.get(sn)
         if old is None:
-            new_rows.append((sn, pid, day.isoformat()))
+            new_rows.append((sn, pid, day))
             continue
         tid, old_pid, old_day = old
         if old_pid != pid:
@@ -590,17 +502,8 @@ def import_terminals(table: Table, report: ImportReport) -> None:
             report.skipped += 1
     rows.raise_if_bad()
     batch = _batch("terminals", table)
+    add_terminals(new_rows, batch.id)
     cur = database.obj.cursor()
-    cur.executemany(
-        "INSERT INTO terminal (sn, product_id, stocked_on, status, holder_id, merchant_no, "
-        f"merchant_name, batch_id) VALUES (?, ?, ?, 'in_stock', NULL, '', '', {batch.id})",
-        new_rows,
-    )
-    cur.execute(
-        "INSERT INTO terminal_event (terminal_id, date, action, deposit_method, operator, batch_id, created) "
-        "SELECT id, stocked_on, 'stock', '', '', batch_id, ? FROM terminal WHERE batch_id = ?",
-        (dt.datetime.now().replace(microsecond=0).isoformat(" "), batch.id),
-    )
     cur.executemany("UPDATE terminal SET stocked_on = ? WHERE id = ?", updates)
     cur.executemany(
         "UPDATE terminal_event SET date = ? WHERE terminal_id = ? AND action = 'stock'", updates
@@ -613,18 +516,14 @@ MOVE_KEYS = ["sn", "date", "action", "agent", "deposit_method"]
 
 
 def import_moves(table: Table, report: ImportReport, operator: str = "") -> None:
+    """Parse the file into move requests; ``app.core.terminals`` validates and writes them,
+    the same code the window's 下发/调拨/回拨 use."""
     rows = Rows(table)
-    db = database.obj
     agents = _agent_codes()
-    agent_names = {a.id: f"{a.code}({a.name})" for a in Agent.select(Agent.id, Agent.code, Agent.name)}
-    terminals = {sn: (tid, pid, stocked) for tid, sn, pid, stocked in db.execute_sql(
-        "SELECT id, sn, product_id, stocked_on FROM terminal")}
-    limit = last_locked_day(locked_months())
-    parsed: list[tuple[int, int, Event]] = []
+    requests: list[MoveRequest] = []
+    unparsed_sns: dict[str, int] = {}
     for row, (sn, day_text, action_text, agent_code, method_text) in table.rows(MOVE_KEYS):
-        t = terminals.get(sn)
-        if t is None:
-            rows.bad(row, "sn", f"终端SN {sn or '(空)'} 不存在(请先入库)")
+        before = len(rows.errors)
         day = rows.parse(row, "date", day_text, parse_date, required=True)
         action = rows.parse(row, "action", action_text, _choice(ACTIONS, "动作"), required=True)
         method = rows.parse(row, "deposit_method", method_text, _choice(DEPOSIT_METHOD, "押金方式"), default="deduct")
@@ -636,97 +535,24 @@ def import_moves(table: Table, report: ImportReport, operator: str = "") -> None
                 rows.bad(row, "agent", f"代理编号 {agent_code} 不存在")
             else:
                 agent = agents[agent_code]
-        if t is None or day is None or action is None:
+        if day is None or action is None or len(rows.errors) > before:
+            unparsed_sns[sn] = row
             continue
-        if day.isoformat() < t[2]:
-            rows.bad(row, "date", f"日期 {day} 早于该机具的入库日期 {t[2]}")
-            continue
-        parsed.append((row, t[0], Event(day, action, agent, method)))
-    rows.raise_if_bad()
-    # replay each touched terminal: stored events, then this file's, in date order
-    touched = {tid for _, tid, _ in parsed}
-    stored: dict[int, list[Event]] = defaultdict(list)
-    for tid, day, action, to_agent, method in db.execute_sql(
-        "SELECT terminal_id, date, action, to_agent_id, deposit_method FROM terminal_event "
-        "ORDER BY terminal_id, date, id"
-    ):
-        if tid in touched:
-            stored[tid].append(Event(dt.date.fromisoformat(day), action, to_agent, method))
-    known = {(tid, e.date, e.action, e.to_agent) for tid, evs in stored.items() for e in evs}
-    product_of = {tid: pid for tid, pid, _ in terminals.values()}
-    policy_starts: dict[tuple[int, int], dt.date] = {
-        (a, p): dt.date.fromisoformat(d)
-        for a, p, d in db.execute_sql(
-            "SELECT agent_id, product_id, MIN(effective_from) FROM policy WHERE agent_id IS NOT NULL "
-            "GROUP BY agent_id, product_id"
-        )
-    }
-    new: list[tuple[int, int, Event]] = []
-    in_file: set[tuple] = set()
-    for row, tid, ev in parsed:
-        key = (tid, ev.date, ev.action, ev.to_agent)
-        if key in known or key in in_file:
-            report.skipped += 1
-            continue
-        in_file.add(key)
-        if ev.to_agent is not None:
-            start = policy_starts.get((ev.to_agent, product_of[tid]))
-            if start is None or start > ev.date:
-                rows.bad(row, "agent", f"代理 {agent_names[ev.to_agent]} 在 {ev.date} 没有该产品的生效政策,不能{ACTION_LABELS[ev.action]}")
-                continue
-        _check_unlocked(rows, row, "date", ev.date, limit)
-        new.append((row, tid, ev))
-    by_terminal: dict[int, list[tuple[int, Event]]] = defaultdict(list)
-    for row, tid, ev in new:
-        by_terminal[tid].append((row, ev))
-    finals: dict[int, Replay] = {}
-    sn_of = {v[0]: sn for sn, v in terminals.items()}
-    for tid, items in by_terminal.items():
-        merged = [(0, i, e) for i, e in enumerate(stored[tid])] + [
-            (1, i, e) for i, (_row, e) in enumerate(items)
-        ]
-        merged.sort(key=lambda x: (x[2].date, x[0], x[1]))
-        state = Replay()
-        for origin, i, ev in merged:
-            try:
-                apply_event(state, ev, lambda a: agent_names.get(a, "本机构"))
-            except MoveError as exc:
-                row = items[i][0] if origin == 1 else 0
-                rows.bad(row, "action", f"终端 {sn_of[tid]} {ev.date} {ACTION_LABELS[ev.action]}:{exc}")
-                break
-        finals[tid] = state
+        requests.append(MoveRequest(row, sn, day, action, agent, method))
+    if unparsed_sns:  # still say which SNs are unknown, as for every other row
+        known = existing_sns(list(unparsed_sns))
+        for sn, row in unparsed_sns.items():
+            if sn not in known:
+                rows.bad(row, "sn", f"终端SN {sn or '(空)'} 不存在(请先入库)")
+    plan = plan_moves(requests, checks_only=bool(rows.errors))
+    for p in plan.problems:
+        rows.bad(p.row, p.key, p.reason)
+    rows.errors.sort(key=lambda e: e.row)
     rows.raise_if_bad()
     batch = _batch("moves", table)
-    now = dt.datetime.now().replace(microsecond=0).isoformat(" ")
-    holder_before = {tid: (stored[tid] and replay_holder(stored[tid])) for tid in by_terminal}
-    event_rows = []
-    for tid, items in by_terminal.items():
-        prev = holder_before[tid] or None
-        for _row, ev in items:
-            event_rows.append((tid, ev.date.isoformat(), ev.action, prev, ev.to_agent, ev.deposit_method, operator, batch.id, now))
-            if ev.action in ("allocate", "transfer"):
-                prev = ev.to_agent
-            elif ev.action == "recall":
-                prev = None
-    cur = db.cursor()
-    cur.executemany(
-        "INSERT INTO terminal_event (terminal_id, date, action, from_agent_id, to_agent_id, "
-        "deposit_method, operator, batch_id, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        event_rows,
-    )
-    cur.executemany(
-        "UPDATE terminal SET status = ?, holder_id = ? WHERE id = ?",
-        [(s.status, s.holder, tid) for tid, s in finals.items()],
-    )
-    report.added = len(event_rows)
+    report.skipped = len(plan.skipped)
+    report.added = write_moves(plan, operator, batch.id)
     _finish(batch, report)
-
-
-def replay_holder(events: list[Event]) -> int | None:
-    state = Replay()
-    for ev in events:
-        apply_event(state, ev)
-    return state.holder
 
 
 # ------------------------------------------------------------------ activations
@@ -785,6 +611,31 @@ TX_KEYS = ["tx_id", "time", "sn", "merchant_no", "amount", "category", "status",
 BATCH_ROWS = 50_000
 
 
+def _fast_time(text: str, valid_days: set[str]) -> tuple[str, str] | None:
+    """``YYYY-MM-DD HH:MM:SS`` as exported by most back offices, checked without parsing;
+    anything else (or an impossible day) goes the slow way."""
+    if (
+        len(text) != 19
+        or text[4] != "-"
+        or text[7] != "-"
+        or text[10] != " "
+        or text[13] != ":"
+        or text[16] != ":"
+    ):
+        return None
+    day = text[:10]
+    if day not in valid_days:
+        try:
+            dt.date.fromisoformat(day)
+        except ValueError:
+            return None
+        valid_days.add(day)
+    hh, mm, ss = text[11:13], text[14:16], text[17:19]
+    if hh.isdigit() and mm.isdigit() and ss.isdigit() and hh < "24" and mm < "60" and ss < "60":
+        return text, day
+    return None
+
+
 def _fast_money(text: str) -> int:
     """parse_money with a fast path for plain ``123.45``-style amounts."""
     head, dot, tail = text.partition(".")
@@ -811,7 +662,7 @@ def import_transactions(
     pending: list[tuple] = []
     first_tx: dict[int, str] = {}
     month_cache: dict[str, str] = {}
-    time_cache: dict[str, tuple[str, str]] = {}
+    valid_days: set[str] = set()
     categories = CATEGORY
     statuses = TX_STATUS
     bid = batch.id
@@ -828,13 +679,11 @@ def import_transactions(
         if t is None:
             rows.bad(row, "sn", f"终端SN {sn or '(空)'} 不存在")
             bad = True
-        parsed_time = time_cache.get(time_text)
+        parsed_time = _fast_time(time_text, valid_days)
         if parsed_time is None:
             try:
                 when = parse_datetime(time_text)
                 parsed_time = (when.isoformat(" "), when.date().isoformat())
-                if len(time_cache) < 100_000:
-                    time_cache[time_text] = parsed_time
             except ParseError as exc:
                 rows.bad(row, "time", str(exc) if time_text else "交易时间不能为空")
                 bad = True

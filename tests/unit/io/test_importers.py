@@ -103,6 +103,8 @@ def test_allocation_without_policy_in_force(dbfile, tmp_path, capsys):
         ("adjustments", "agent,product,month,amount,reason\nA1,P1,2026-10,1.234,补贴\n", "超过两位小数"),
         ("prices", "product,effective_from,credit_rate,debit_rate,scan_rate\nP1,2026-11-01,60%,0.5%,0.3%\n", "超出范围"),
         ("transactions", "tx_id,time,sn,amount,category\nX1,2026-10-05,T1,abc,贷记卡\n", "不是金额"),
+        ("transactions", "tx_id,time,sn,amount,category\nX1,2026-02-30 10:00:00,T1,1.00,贷记卡\n", "不是有效日期"),
+        ("transactions", "tx_id,time,sn,amount,category\nX1,2026-10-05 25:00:00,T1,1.00,贷记卡\n", "不是有效日期"),
     ],
 )
 def test_unparsable_values(dbfile, tmp_path, capsys, kind, text, expect):
