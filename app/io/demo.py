@@ -761,6 +761,13 @@ def _amount(rng: random.Random, category: str) -> int:
     return rng.randint(lo, hi)
 
 
+def _status(permille: int) -> str:
+    """Mostly 成功; now and then 失败, 撤销 or 冲正 (ignored by the settlement)."""
+    if permille < 955:
+        return "success"
+    return "failed" if permille < 980 else "void" if permille < 993 else "reversal"
+
+
 def _fee(product: _Product, day: Day, amount: int, category: str) -> int:
     """What the merchant paid by the price list in force (for the optional fee column)."""
     p = product.price_at(day)
@@ -1228,35 +1235,37 @@ class _Small:
                         out.append((at(day), t.sn, mno, rng.randint(100, 3000), "scan", "success"))
                 continue
             pct, most = (85, 4) if t.profile == "qualify" else (40, 2)
+            # a "qualify" merchant makes sure of 达标: a big day halfway through the window
+            push = t.act + dt.timedelta(days=(p.qualify_days or 30) // 2)
+            volume = 0
             for day in _days(t.act, OCT31):
                 forced = day == t.act and not t.imported and t.sn != "LKL2026000011"
                 if not forced and rng.randrange(100) >= pct:
                     continue
-                count = rng.randint(1, most)
-                rows = []
-                for k in range(count):
+                # the activating swipe, when forced, is the day's first
+                for k, time in enumerate(sorted(at(day) for _ in range(rng.randint(1, most)))):
                     cat = rng.choice(p.categories)
                     amount = _amount(rng, cat)
-                    r = rng.randrange(1000)
-                    status = (
-                        "success"
-                        if r < 955
-                        else "failed"
-                        if r < 980
-                        else "void"
-                        if r < 993
-                        else "reversal"
-                    )
+                    status = _status(rng.randrange(1000))
                     if forced and k == 0:
                         status, amount = "success", max(amount, thr + rng.randint(0, 20000))
-                    rows.append([at(day), t.sn, mno, amount, cat, status])
-                if forced:  # the activating swipe is the day's first
-                    times = sorted(r[0] for r in rows)
-                    for r, tm in zip(rows, times, strict=True):
-                        r[0] = tm
-                out += [tuple(r) for r in rows]  # type: ignore[misc]
+                    out.append((time, t.sn, mno, amount, cat, status))
+                    volume += amount if status == "success" else 0
+                if t.profile == "qualify" and day >= push and p.qualify_volume:
+                    while volume < p.qualify_volume:
+                        amount = rng.randint(500000, 2000000)
+                        out.append((at(day), t.sn, mno, amount, "credit", "success"))
+                        volume += amount
+                    push = OCT31 + dt.timedelta(days=1)
         # a few refunds (退货) of earlier successful card payments, days later
-        paid = [x for x in out if x[5] == "success" and x[4] != "scan" and x[0] < "2026-10-25"]
+        paid = [
+            x
+            for x in out
+            if x[5] == "success"
+            and x[4] != "scan"
+            and x[0] < "2026-10-25"
+            and not self.terms[x[1]].scripted  # keep the scripted stories exact
+        ]
         for x in rng.sample(paid, 30):
             day = D.fromisoformat(x[0][:10]) + dt.timedelta(days=rng.randint(0, 5))
             amount = x[3] if rng.randrange(2) else rng.randint(100, x[3])
@@ -1495,19 +1504,19 @@ class _Large:
         # a terminal holds "tickets" in proportion to how busy its merchant is, from the day it
         # starts trading; a day's rows draw tickets uniformly
         starting: dict[Day, list[int]] = {day: [] for day in days}
-        for i, f in enumerate(trade_from):
-            if f is not None and f <= self.MONTH_LAST:
-                starting[max(f, self.MONTH_FIRST)].append(i)
+        for i, first in enumerate(trade_from):
+            if first is not None and first <= self.MONTH_LAST:
+                starting[max(first, self.MONTH_FIRST)].append(i)
         activity = [rng.choice((1, 1, 2, 2, 3, 5, 8)) for _ in range(len(terms))]
         sizes = list(itertools.accumulate(sum(activity[i] for i in starting[d]) for d in days))
-        counts = [self.TRANSACTIONS * z // sizes[-1] for z in sizes]
+        counts = [self.TRANSACTIONS * z // sum(sizes) for z in sizes]
         for k in range(self.TRANSACTIONS - sum(counts)):
             counts[-1 - k % len(counts)] += 1
         # lookup tables turn the per-row work into a few table reads
         size = 1 << 16
-        amounts = {c: [_yuan(_amount(rng, c)) for _ in range(size)] for c in _AMOUNTS}
+        amounts = {c: [_yuan(_amount(rng, c)) for _ in range(1 << 13)] for c in _AMOUNTS}
         amount_cat = [
-            [f"{amounts[c][rb(16)]},{c}" for c in (p.categories[k % 20] for k in range(size))]
+            [f"{amounts[c][rb(13)]},{c}" for c in (p.categories[k % 20] for k in range(size))]
             for p in self.products
         ]
         for table in amount_cat:

@@ -607,32 +607,40 @@ def _sniff_delimiter(text: str) -> str:
 class _XlsxSource(_Source):
     """Office Open XML through openpyxl in read-only (streaming) mode."""
 
-    def _open(self) -> Any:
+    def __init__(self, path: Path, name: str, by_content: bool = False):
+        super().__init__(path, name)
+        # openpyxl refuses a path whose extension is not .xlsx; an open file it takes
+        self.by_content = by_content
+
+    @contextlib.contextmanager
+    def _workbook(self) -> Iterator[Any]:
         from openpyxl import load_workbook
 
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                return load_workbook(self.path, read_only=True, data_only=True)
-        except Exception:
-            raise UserError(f"{self.name}:文件已损坏或不是有效的Excel文件,无法打开") from None
+        with contextlib.ExitStack() as stack:
+            target: Any = self.path
+            if self.by_content:
+                target = stack.enter_context(open(self.path, "rb"))
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    wb = load_workbook(target, read_only=True, data_only=True)
+            except Exception:
+                raise UserError(f"{self.name}:文件已损坏或不是有效的Excel文件,无法打开") from None
+            try:
+                yield wb
+            finally:
+                wb.close()
 
     def sheets(self) -> list[str | None]:
-        wb = self._open()
-        try:
+        with self._workbook() as wb:
             return [ws.title for ws in wb.worksheets if ws.sheet_state == "visible"]
-        finally:
-            wb.close()
 
     @contextlib.contextmanager
     def records(self, sheet: str | None) -> Iterator[Records]:
-        wb = self._open()
-        try:
+        with self._workbook() as wb:
             ws = wb[sheet] if sheet is not None else wb.worksheets[0]
             ws.reset_dimensions()  # some writers store wrong dimensions; read every cell
             yield _cell_rows(self.name, ws.iter_rows(values_only=True))
-        finally:
-            wb.close()
 
 
 def _cell_rows(name: str, it: Iterable[Sequence[object]]) -> Records:
@@ -649,10 +657,18 @@ def _cell_rows(name: str, it: Iterable[Sequence[object]]) -> Records:
 class _CalamineSource(_Source):
     """Legacy .xls (and .ods) through python-calamine."""
 
+    def __init__(self, path: Path, name: str, by_content: bool = False):
+        super().__init__(path, name)
+        # calamine picks the format from the extension; a renamed file is read by content
+        self.by_content = by_content
+
     def _open(self) -> Any:
         from python_calamine import CalamineWorkbook
 
         try:
+            if self.by_content:
+                with open(self.path, "rb") as f:
+                    return CalamineWorkbook.from_filelike(f)
             return CalamineWorkbook.from_path(str(self.path))
         except Exception as exc:
             if "password" in str(exc).lower() or type(exc).__name__ == "PasswordError":
@@ -724,7 +740,7 @@ def _source_for(path: Path, name: str) -> _Source:
     if sample.startswith(_ZIP):
         if ext == ".ods":
             return _CalamineSource(path, name)
-        return _XlsxSource(path, name)
+        return _XlsxSource(path, name, by_content=ext not in _EXCEL_XML)
     if sample.startswith(_OLE2):
         if ext in _EXCEL_XML:
             # An encrypted .xlsx is an OLE2 container holding EncryptedPackage; an old .xls
@@ -732,9 +748,9 @@ def _source_for(path: Path, name: str) -> _Source:
             if not _ole2_has_stream(path, "EncryptedPackage") and _ole2_has_stream(
                 path, "Workbook"
             ):
-                return _CalamineSource(path, name)
+                return _CalamineSource(path, name, by_content=True)
             raise UserError(_password_message(name))
-        return _CalamineSource(path, name)
+        return _CalamineSource(path, name, by_content=ext != ".xls")
     head = sample[:2048].lstrip().lower()
     if head.startswith((b"<html", b"<!doctype", b"<table", b"<?xml")) or b"<table" in head:
         raise UserError(f"{name}:这是网页格式的表格,请在Excel中打开后另存为.xlsx再导入")
@@ -767,12 +783,14 @@ class _Matcher:
         self.kind = kind
         self.names = dict(_STANDARD[kind])
         self.combine: tuple[str, str] | None = None
+        self.combine_shown: tuple[str, str] | None = None
         if profile is not None:
             for key, names in profile.columns.items():
                 if key in _SPEC[kind]:
                     for n in names:
                         self.names[header_key(n)] = key  # the profile wins a clash
             if profile.combine_date_time:
+                self.combine_shown = profile.combine_date_time
                 d, t = (header_key(x) for x in profile.combine_date_time)
                 self.combine = (d, t)
                 self.names.pop(d, None)
@@ -827,9 +845,12 @@ def _header_error(
                 best = h
                 break
     missing = best.missing(kind)
-    labels = "、".join(_column_label(s) for s in missing)
-    if matcher.combine and any(s.key == "time" for s in missing):
-        labels += f"(本导入方案取自「{matcher.combine[0]}」列)"
+    labels = "、".join(
+        f"「{matcher.combine_shown[0]}」+「{matcher.combine_shown[1]}」({s.key})"
+        if matcher.combine_shown and s.key == "time"
+        else _column_label(s)
+        for s in missing
+    )
     shown = [c.strip() for c in best.cells if c.strip()]
     listing = "、".join(shown[:15]) + ("……" if len(shown) > 15 else "")
     message = f"{name}:缺少必需的列 {labels};第{best.row}行的表头为:{listing}"
@@ -927,10 +948,9 @@ class Table:
         # Absent columns read index -1 of the row after an '' has been appended to it.
         idx = [self._index.get(k, -1) for k in keys]
         post = self._post_steps(keys)
-        combine_pos = -1
         if self._time_index is not None and "time" in keys and "time" in self._index:
-            combine_pos = keys.index("time")
             idx.append(self._time_index)  # read as an extra value, folded into "time"
+            post.insert(0, partial(_combine_step, keys.index("time")))
         pad = -1 in idx
         width = max(idx) + 1
         getter: Callable[[list[str]], Sequence[str]]
@@ -944,14 +964,12 @@ class Table:
         nfkc = partial(unicodedata.normalize, "NFKC")
         is_csv = isinstance(self._source, _CsvSource)
 
-        row = 0
+        row = self.header_row
         with self._source.records(self.sheet) as records:
             try:
                 for _ in range(self.header_row):
                     next(records)
-                    row += 1
-                for rec in records:
-                    row += 1
+                for row, rec in enumerate(records, self.header_row + 1):
                     if pad:
                         rec.append("")
                     try:
@@ -968,10 +986,9 @@ class Table:
                             continue
                     elif not j.isascii() and nfkc(j) != j:
                         out = list(map(normalize_text, out))
-                    if combine_pos >= 0:
-                        out[combine_pos] = _join_date_time(out[combine_pos], out.pop())
-                    for fn in post:
-                        fn(out)
+                    if post:
+                        for fn in post:
+                            fn(out)
                     yield row, out
             except UnicodeDecodeError:
                 if is_csv:
@@ -1004,6 +1021,10 @@ def _map_value(pos: int, lookup: dict[str, str], out: list[str]) -> None:
         r = lookup.get(v.lower())
     if r is not None:
         out[pos] = r
+
+
+def _combine_step(pos: int, out: list[str]) -> None:
+    out[pos] = _join_date_time(out[pos], out.pop())
 
 
 def _fen_step(pos: int, out: list[str]) -> None:
@@ -1070,7 +1091,7 @@ def _scan(
                 row += 1
                 if _is_blank(rec):
                     continue
-                cells = [normalize_text(c) if not c.isascii() else c for c in rec]
+                cells = list(rec)
                 header = matcher.match(row, cells)
                 if not header.missing(kind):
                     for rec2 in records:
