@@ -186,7 +186,7 @@ class Txn(BaseModel):
     product_id: int
     time = CharField()
     date = DateField()
-    month = CharField(index=True)
+    month = CharField()
     amount = IntegerField()
     category = CharField()  # credit | debit | scan
     status = CharField()  # success | refund | void | reversal | failed
@@ -196,7 +196,7 @@ class Txn(BaseModel):
     batch_id: int | None
 
     class Meta:
-        indexes = ((("terminal", "date"), False),)
+        indexes = ((("terminal", "date"), False), (("month", "date"), False))
 
 
 class Adjustment(BaseModel):

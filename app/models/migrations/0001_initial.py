@@ -31,7 +31,7 @@ STATEMENTS = [
     'CREATE INDEX "terminal_event_terminal_id_date" ON "terminal_event" ("terminal_id", "date")',
     'CREATE TABLE "txn" ("id" INTEGER NOT NULL PRIMARY KEY, "tx_id" VARCHAR(255) NOT NULL, "terminal_id" INTEGER NOT NULL, "product_id" INTEGER NOT NULL, "time" VARCHAR(255) NOT NULL, "date" DATE NOT NULL, "month" VARCHAR(255) NOT NULL, "amount" INTEGER NOT NULL, "category" VARCHAR(255) NOT NULL, "status" VARCHAR(255) NOT NULL, "merchant_no" VARCHAR(255) NOT NULL, "fee" INTEGER, "batch_id" INTEGER, FOREIGN KEY ("terminal_id") REFERENCES "terminal" ("id") ON DELETE RESTRICT, FOREIGN KEY ("product_id") REFERENCES "product" ("id") ON DELETE RESTRICT, FOREIGN KEY ("batch_id") REFERENCES "import_batch" ("id") ON DELETE SET NULL)',
     'CREATE UNIQUE INDEX "txn_tx_id" ON "txn" ("tx_id")',
-    'CREATE INDEX "txn_month" ON "txn" ("month")',
+    'CREATE INDEX "txn_month_date" ON "txn" ("month", "date")',
     'CREATE INDEX "txn_terminal_id_date" ON "txn" ("terminal_id", "date")',
     'CREATE TABLE "adjustment" ("id" INTEGER NOT NULL PRIMARY KEY, "agent_id" INTEGER NOT NULL, "product_id" INTEGER NOT NULL, "month" VARCHAR(255) NOT NULL, "original_month" VARCHAR(255) NOT NULL, "amount" INTEGER NOT NULL, "reason" TEXT NOT NULL, "batch_id" INTEGER, "created" DATETIME NOT NULL, FOREIGN KEY ("agent_id") REFERENCES "agent" ("id") ON DELETE CASCADE, FOREIGN KEY ("product_id") REFERENCES "product" ("id") ON DELETE CASCADE, FOREIGN KEY ("batch_id") REFERENCES "import_batch" ("id") ON DELETE SET NULL)',
     'CREATE INDEX "adjustment_agent_id" ON "adjustment" ("agent_id")',
