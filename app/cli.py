@@ -136,7 +136,10 @@ def cmd_statement(args: argparse.Namespace) -> int:
         from app.io.slips import render_batch
 
         result = render_batch(month, Path(args.out), agent_code=args.agent)
-        print(f"已生成 {result} ")
+        print(f"已生成 {result.count} 张分润单到 {args.out}")
+        for extra in (result.combined, result.summary):
+            if extra is not None:
+                print(f"  {extra.name}")
     elif args.action == "payout":
         from app.io.slips import write_payout_list
 

@@ -9,9 +9,11 @@ equal to what is stored are counted as skipped duplicates.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+import threading
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from queue import Empty, Queue
 
 from app.core.errors import RowError, UserError
 from app.core.money import (
@@ -644,116 +646,180 @@ def _fast_money(text: str) -> int:
     return parse_money(text)
 
 
+class _TxParser:
+    """Reads and checks transaction rows into insert-ready batches (runs in a thread)."""
+
+    def __init__(self, table: Table, batch_id: int, locked: set[str]):
+        db = database.obj
+        self.rows = Rows(table)
+        self.terminals = {
+            sn: (tid, pid) for tid, sn, pid in db.execute_sql("SELECT id, sn, product_id FROM terminal")
+        }
+        self.thresholds = dict(db.execute_sql("SELECT id, activation_min FROM product").fetchall())
+        self.locked = locked
+        self.batch_id = batch_id
+        self.first_tx: dict[int, str] = {}
+        self.late: set[str] = set()
+        self.total = 0
+
+    def batches(self) -> Iterator[list[tuple]]:
+        rows = self.rows
+        terminals, thresholds, first_tx = self.terminals, self.thresholds, self.first_tx
+        month_cache: dict[str, str] = {}
+        valid_days: set[str] = set()
+        categories, statuses = CATEGORY, TX_STATUS
+        bid = self.batch_id
+        pending: list[tuple] = []
+        total = 0
+        for row, (tx_id, time_text, sn, merchant_no, amount_text, cat_text, status_text, fee_text) in (
+            rows.table.rows(TX_KEYS)
+        ):
+            total += 1
+            bad = False
+            if not tx_id:
+                rows.bad(row, "tx_id", "交易流水号不能为空")
+                bad = True
+            t = terminals.get(sn)
+            if t is None:
+                rows.bad(row, "sn", f"终端SN {sn or '(空)'} 不存在")
+                bad = True
+            parsed_time = _fast_time(time_text, valid_days)
+            if parsed_time is None:
+                try:
+                    when = parse_datetime(time_text)
+                    parsed_time = (when.isoformat(" "), when.date().isoformat())
+                except ParseError as exc:
+                    rows.bad(row, "time", str(exc) if time_text else "交易时间不能为空")
+                    bad = True
+            amount: int | None
+            try:
+                amount = _fast_money(amount_text) if amount_text else None
+                if amount is None:
+                    rows.bad(row, "amount", "交易金额不能为空")
+                    bad = True
+            except ParseError as exc:
+                rows.bad(row, "amount", str(exc))
+                amount, bad = None, True
+            category = categories.get(cat_text) or categories.get(cat_text.lower())
+            if category is None:
+                rows.bad(
+                    row,
+                    "category",
+                    f"“{cat_text}”不是有效的卡类型(贷记卡/借记卡/扫码)" if cat_text else "卡类型不能为空",
+                )
+                bad = True
+            status = statuses.get(status_text) if status_text else "success"
+            if status is None:
+                status = statuses.get(status_text.lower())
+                if status is None:
+                    rows.bad(row, "status", f"“{status_text}”不是有效的交易状态")
+                    bad = True
+            fee = None
+            if fee_text:
+                try:
+                    fee = parse_money(fee_text)
+                except ParseError as exc:
+                    rows.bad(row, "fee", str(exc))
+                    bad = True
+            if bad or rows.errors:
+                if len(rows.errors) > 1000:
+                    break
+                continue
+            assert t is not None and amount is not None and parsed_time is not None
+            time_iso, day = parsed_time
+            if status == "refund":
+                amount = -abs(amount)
+            elif amount < 0:
+                rows.bad(row, "amount", "金额为负,但交易状态不是退货")
+                continue
+            month = month_cache.get(day[:7])
+            if month is None:
+                month = month_cache[day[:7]] = settle_month(day[:7], self.locked)
+                if month != day[:7]:
+                    self.late.add(day[:7])
+            pending.append(
+                (tx_id, t[0], t[1], time_iso, day, month, amount, category, status, merchant_no, fee, bid)
+            )
+            if status == "success" and amount >= thresholds[t[1]]:
+                prev = first_tx.get(t[0])
+                if prev is None or day < prev:
+                    first_tx[t[0]] = day
+            if len(pending) >= BATCH_ROWS:
+                self.total = total
+                yield pending
+                pending = []
+        self.total = total
+        if pending:
+            yield pending
+
+
 def import_transactions(
-    table: Table, report: ImportReport, progress: ProgressFn | None = None, cancel: CancelFn | None = None
+    table: Table,
+    report: ImportReport,
+    progress: ProgressFn | None = None,
+    cancel: CancelFn | None = None,
 ) -> None:
-    rows = Rows(table)
+    """Parsing runs in a thread while this one inserts: sqlite releases the GIL while it
+    writes, so on two cores reading the file costs little on top of the inserts."""
     db = database.obj
-    terminals = {sn: (tid, pid) for tid, sn, pid in db.execute_sql("SELECT id, sn, product_id FROM terminal")}
-    thresholds = dict(db.execute_sql("SELECT id, activation_min FROM product").fetchall())
     locked = locked_months()
     batch = _batch("transactions", table)
+    parser = _TxParser(table, batch.id, locked)
     cur = db.cursor()
     sql = (
         "INSERT INTO txn (tx_id, terminal_id, product_id, time, date, month, amount, category, "
         "status, merchant_no, fee, batch_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
         "ON CONFLICT (tx_id) DO NOTHING"
     )
-    pending: list[tuple] = []
-    first_tx: dict[int, str] = {}
-    month_cache: dict[str, str] = {}
-    valid_days: set[str] = set()
-    categories = CATEGORY
-    statuses = TX_STATUS
-    bid = batch.id
-    total = 0
-    inserted = 0
-    late: set[str] = set()
-    for row, (tx_id, time_text, sn, merchant_no, amount_text, cat_text, status_text, fee_text) in table.rows(TX_KEYS):
-        total += 1
-        bad = False
-        if not tx_id:
-            rows.bad(row, "tx_id", "交易流水号不能为空")
-            bad = True
-        t = terminals.get(sn)
-        if t is None:
-            rows.bad(row, "sn", f"终端SN {sn or '(空)'} 不存在")
-            bad = True
-        parsed_time = _fast_time(time_text, valid_days)
-        if parsed_time is None:
-            try:
-                when = parse_datetime(time_text)
-                parsed_time = (when.isoformat(" "), when.date().isoformat())
-            except ParseError as exc:
-                rows.bad(row, "time", str(exc) if time_text else "交易时间不能为空")
-                bad = True
+    queue: Queue = Queue(maxsize=2)
+    stop = threading.Event()
+
+    def produce() -> None:
         try:
-            amount = _fast_money(amount_text) if amount_text else None
-            if amount is None:
-                rows.bad(row, "amount", "交易金额不能为空")
-                bad = True
-        except ParseError as exc:
-            rows.bad(row, "amount", str(exc))
-            amount, bad = None, True
-        category = categories.get(cat_text) or categories.get(cat_text.lower())
-        if category is None:
-            rows.bad(row, "category", f"“{cat_text}”不是有效的卡类型(贷记卡/借记卡/扫码)" if cat_text else "卡类型不能为空")
-            bad = True
-        status = statuses.get(status_text) if status_text else "success"
-        if status is None:
-            status = statuses.get(status_text.lower())
-            if status is None:
-                rows.bad(row, "status", f"“{status_text}”不是有效的交易状态")
-                bad = True
-        fee = None
-        if fee_text:
-            try:
-                fee = parse_money(fee_text)
-            except ParseError as exc:
-                rows.bad(row, "fee", str(exc))
-                bad = True
-        if bad or rows.errors:
-            if len(rows.errors) > 1000:
+            for rows in parser.batches():
+                if stop.is_set():
+                    return
+                queue.put(rows)
+            queue.put(None)
+        except BaseException as exc:  # handed to the inserting thread
+            queue.put(exc)
+
+    worker = threading.Thread(target=produce, name="tx-parser", daemon=True)
+    worker.start()
+    inserted = 0
+    try:
+        while True:
+            item = queue.get()
+            if item is None:
                 break
-            continue
-        assert t is not None and amount is not None and parsed_time is not None
-        time_iso, day = parsed_time
-        if status == "refund":
-            amount = -abs(amount)
-        elif amount < 0:
-            rows.bad(row, "amount", "金额为负,但交易状态不是退货")
-            continue
-        month = month_cache.get(day[:7])
-        if month is None:
-            month = month_cache[day[:7]] = settle_month(day[:7], locked)
-            if month != day[:7]:
-                late.add(day[:7])
-        pending.append((tx_id, t[0], t[1], time_iso, day, month, amount, category, status, merchant_no, fee, bid))
-        if status == "success" and amount >= thresholds[t[1]]:
-            prev = first_tx.get(t[0])
-            if prev is None or day < prev:
-                first_tx[t[0]] = day
-        if len(pending) >= BATCH_ROWS:
-            cur.executemany(sql, pending)
+            if isinstance(item, BaseException):
+                raise item
+            if parser.rows.errors:
+                continue  # keep reading to name every bad row; nothing will be kept
+            cur.executemany(sql, item)
             inserted += cur.rowcount
-            pending = []
             if cancel is not None and cancel():
                 raise ImportCancelled()
             if progress is not None:
-                progress(total, f"已读取 {total:,} 行")
-    if total == 0:
+                progress(parser.total, f"已读取 {parser.total:,} 行")
+    finally:
+        stop.set()
+        while worker.is_alive():  # unblock a producer waiting on a full queue
+            try:
+                queue.get(timeout=0.05)
+            except Empty:
+                pass
+        worker.join()
+    if parser.total == 0:
         raise UserError(f"文件 {table.file_name} 没有数据行")
-    rows.raise_if_bad()
-    if pending:
-        cur.executemany(sql, pending)
-        inserted += cur.rowcount
+    parser.rows.raise_if_bad()
     cur.executemany(
         "UPDATE terminal SET first_tx_on = ? WHERE id = ? AND (first_tx_on IS NULL OR first_tx_on > ?)",
-        [(day, tid, day) for tid, day in first_tx.items()],
+        [(day, tid, day) for tid, day in parser.first_tx.items()],
     )
     report.added = inserted
-    report.skipped = total - inserted
-    for m in sorted(late):
+    report.skipped = parser.total - inserted
+    for m in sorted(parser.late):
         report.notices.append(
             f"注意:{format_month(m)}已锁定,该月的交易计入 {format_month(settle_month(m, locked))},已锁定月份不变。"
         )
