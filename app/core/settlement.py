@@ -573,13 +573,29 @@ def transaction_shares(ctx: Context, month: str) -> ShareTotals:
     else:
         big = "0"
     where = f"{_month_filter(month)} AND t.status IN ('success', 'refund')"
-    unstable = set()
-    for tid, rp in ctx.replays.items():
-        starts = rp.starts
-        if starts and starts[-1] > lo and any(lo < d <= hi for d in starts):
-            unstable.add(tid)
-    products = {tid: t.product_id for tid, t in ctx.terminals.items()}
-    # (holder, product, period day, category, refund) → [count, sum]; big debits one by one
+    # Each terminal's holder over the month's days: the holder before, and at most one
+    # change inside the range (a terminal handed out mid-month); the rare terminal that
+    # changes hands twice or more is read again day by day.
+    hold_rows = []
+    multi: list[int] = []
+    empty = Replay()
+    for tid in ctx.terminals:
+        rp = ctx.replays.get(tid, empty)
+        inside = [i for i, d in enumerate(rp.starts) if lo < d <= hi]
+        before = rp.holder_on(lo)
+        if not inside:
+            hold_rows.append((tid, before, "9999-12-31", before))
+        elif len(inside) == 1:
+            i = inside[0]
+            hold_rows.append((tid, before, rp.starts[i], rp.holders[i]))
+        else:
+            multi.append(tid)
+    db.execute_sql("DROP TABLE IF EXISTS tmp_hold")
+    db.execute_sql(
+        "CREATE TEMP TABLE tmp_hold (terminal_id INTEGER PRIMARY KEY, before INTEGER, "
+        "change TEXT, after INTEGER)"
+    )
+    db.cursor().executemany("INSERT INTO tmp_hold VALUES (?, ?, ?, ?)", hold_rows)
     groups: dict[tuple, list[int]] = {}
     singles: list[tuple] = []
 
@@ -595,18 +611,18 @@ def transaction_shares(ctx: Context, month: str) -> ShareTotals:
             g[0] += n
             g[1] += total
 
-    empty = Replay()
-    for tid, day, cat, refund, bigid, n, total in db.execute_sql(
-        f"SELECT t.terminal_id, {period}, t.category, t.status = 'refund', {big}, COUNT(*), "
-        f"SUM(t.amount) FROM txn t WHERE {where} GROUP BY 1, 2, 3, 4, 5",
+    for holder, pid, day, cat, refund, bigid, n, total in db.execute_sql(
+        "SELECT CASE WHEN t.date >= h.change THEN h.after ELSE h.before END, t.product_id, "
+        f"{period}, t.category, t.status = 'refund', {big}, COUNT(*), SUM(t.amount) "
+        f"FROM txn t CROSS JOIN tmp_hold h ON h.terminal_id = t.terminal_id WHERE {where} "
+        "GROUP BY 1, 2, 3, 4, 5, 6",
         (month,),
     ):
-        if tid in unstable:
-            continue
-        add(ctx.replays.get(tid, empty).holder_on(lo), products[tid], day, cat, refund, bigid, n, total)
-    ids = sorted(unstable)
-    for i in range(0, len(ids), 500):
-        chunk = ids[i : i + 500]
+        add(holder, pid, day, cat, refund, bigid, n, total)
+    db.execute_sql("DROP TABLE tmp_hold")
+    products = {tid: t.product_id for tid, t in ctx.terminals.items()}
+    for i in range(0, len(multi), 500):
+        chunk = multi[i : i + 500]
         marks = ", ".join("?" * len(chunk))
         for tid, day, cat, refund, bigid, n, total in db.execute_sql(
             f"SELECT t.terminal_id, t.date, t.category, t.status = 'refund', {big}, COUNT(*), "
