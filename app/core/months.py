@@ -54,3 +54,25 @@ def agency_name() -> str:
 def min_payout() -> int:
     """The agency's minimum payout (起付金额) in fen."""
     return int(get_setting("min_payout", "0") or 0)
+
+
+def working_month(today: dt.date | None = None) -> str:
+    """The month the office is working on (当前月份): the latest month with transactions
+    or a month state, moved past it when that month is locked; else this calendar month."""
+    from peewee import fn
+
+    from app.core.money import month_of
+    from app.models import Txn
+
+    latest = [
+        m
+        for m in (
+            Txn.select(fn.MAX(Txn.month)).scalar(),
+            MonthState.select(fn.MAX(MonthState.month)).scalar(),
+        )
+        if m
+    ]
+    if not latest:
+        return month_of(today or dt.date.today())
+    month = max(latest)
+    return next_month(month) if is_locked(month) else month

@@ -28,7 +28,9 @@ def tree(db):
     p2 = Product.create(code="P2", name="电签二")
     agents = {"A": a, "B": b, "C": c, "D": d}
 
-    def terminal(sn, product, *, holder=None, status="in_stock", activated_on=None, first_tx_on=None):
+    def terminal(
+        sn, product, *, holder=None, status="in_stock", activated_on=None, first_tx_on=None
+    ):
         return Terminal.create(
             sn=sn,
             product=product,
@@ -46,9 +48,14 @@ def tree(db):
     t1 = terminal("T1", p1, holder=b, status="allocated", activated_on=D(2026, 9, 10))
     event(t1, D(2026, 9, 5), "allocate", b)
     TerminalItem.create(
-        terminal=t1, kind="unqualified_penalty", agent=b, product=p1,
-        natural_date=D(2026, 10, 9), month="2026-10", amount=-5000,
-    )  # fmt: skip
+        terminal=t1,
+        kind="unqualified_penalty",
+        agent=b,
+        product=p1,
+        natural_date=D(2026, 10, 9),
+        month="2026-10",
+        amount=-5000,
+    )
     # T2 P1: C from 09-20, first tx 10-05 (window not ended yet)
     t2 = terminal("T2", p1, holder=c, status="allocated", first_tx_on=D(2026, 10, 5))
     event(t2, D(2026, 9, 20), "allocate", c)
@@ -86,9 +93,16 @@ def tree(db):
 
     def tx(t, day, amount, status="success", month="2026-10", category="credit"):
         Txn.create(
-            tx_id=f"X{next(n)}", terminal=t, product=t.product, time=f"{day} 10:00:00",
-            date=day, month=month, amount=amount, category=category, status=status,
-        )  # fmt: skip
+            tx_id=f"X{next(n)}",
+            terminal=t,
+            product=t.product,
+            time=f"{day} 10:00:00",
+            date=day,
+            month=month,
+            amount=amount,
+            category=category,
+            status=status,
+        )
 
     tx(t1, D(2026, 10, 3), 100_000)
     tx(t1, D(2026, 10, 4), 50_000, status="void")  # ignored

@@ -1,0 +1,131 @@
+"""Background operations: a job runs on the global thread pool, reports progress, can be
+cancelled, and hands its result (or a Chinese error) back to the GUI thread by signals.
+
+A job is a plain function ``job(progress, cancel) -> result`` where ``progress(pct, text)``
+reports 0–100 and ``cancel()`` tells whether the user pressed 取消.  It must not touch
+widgets.  ``UserError`` becomes ``failed(message)``; anything else is logged with its
+traceback and becomes ``failed("程序出错…详见日志")``.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal
+from PySide6.QtWidgets import QProgressDialog, QWidget
+
+from app.core.errors import UserError
+from app.views.errors import BUG_MESSAGE
+
+log = logging.getLogger("posdesk")
+
+ProgressFn = Callable[[int, str], None]
+CancelFn = Callable[[], bool]
+Job = Callable[[ProgressFn, CancelFn], Any]
+
+
+class OperationSignals(QObject):
+    progress = Signal(int, str)
+    finished = Signal(object)
+    failed = Signal(str)
+
+
+class Operation(QRunnable):
+    """One background job.  Connect to ``signals`` then call ``start()``."""
+
+    def __init__(self, job: Job):
+        super().__init__()
+        self.setAutoDelete(False)  # we keep a reference while it runs; Python frees it
+        self.job = job
+        self.signals = OperationSignals()
+        self._cancelled = threading.Event()
+        self.done = threading.Event()
+
+    def cancel(self) -> None:
+        self._cancelled.set()
+
+    def is_cancelled(self) -> bool:
+        return self._cancelled.is_set()
+
+    def start(self) -> Operation:
+        _RUNNING.add(self)
+        QThreadPool.globalInstance().start(self)
+        return self
+
+    def run(self) -> None:  # worker thread
+        try:
+            result = self.job(self.signals.progress.emit, self.is_cancelled)
+        except UserError as exc:
+            self.signals.failed.emit(str(exc))
+        except Exception:  # a defect: log it, tell the user where to look
+            log.exception("background operation failed")
+            self.signals.failed.emit(BUG_MESSAGE)
+        else:
+            self.signals.finished.emit(result)
+        finally:
+            self.done.set()
+            _RUNNING.discard(self)
+
+
+_RUNNING: set[Operation] = set()
+
+
+def run_with_progress(
+    parent: QWidget | None,
+    title: str,
+    job: Job,
+    on_done: Callable[[Any], None] | None = None,
+    on_error: Callable[[str], None] | None = None,
+    cancellable: bool = True,
+) -> Operation:
+    """Run ``job`` in the background behind a modal progress dialog with a 取消 button.
+
+    ``on_done(result)`` runs on the GUI thread; errors are shown with ``show_error``
+    unless ``on_error`` is given.
+    """
+    from app.views.errors import show_error
+
+    dialog = QProgressDialog(title, "取消" if cancellable else "", 0, 100, parent)
+    dialog.setWindowTitle(title)
+    dialog.setWindowModality(Qt.WindowModality.WindowModal)
+    dialog.setMinimumDuration(300)
+    dialog.setMinimumWidth(360)
+    dialog.setAutoClose(False)
+    dialog.setAutoReset(False)
+    if not cancellable:
+        dialog.setCancelButton(None)
+    dialog.setValue(0)
+    op = Operation(job)
+
+    def progress(pct: int, text: str) -> None:
+        dialog.setValue(max(0, min(99, pct)))
+        if text:
+            dialog.setLabelText(text)
+
+    def finished(result: object) -> None:
+        dialog.close()
+        dialog.deleteLater()
+        if on_done is not None:
+            on_done(result)
+
+    def failed(message: str) -> None:
+        dialog.close()
+        dialog.deleteLater()
+        if on_error is not None:
+            on_error(message)
+        else:
+            show_error(parent, message)
+
+    def cancel() -> None:
+        op.cancel()
+        dialog.setLabelText("正在取消……")
+
+    op.signals.progress.connect(progress)
+    op.signals.finished.connect(finished)
+    op.signals.failed.connect(failed)
+    dialog.canceled.connect(cancel)
+    op.dialog = dialog  # type: ignore[attr-defined]  # for tests
+    return op.start()

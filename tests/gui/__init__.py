@@ -1,0 +1,1 @@
+"""GUI tests (pytest-qt); a package so their basenames may repeat those of tests/unit."""
