@@ -166,17 +166,24 @@ def write_policies(records: Sequence[PolicyRecord]) -> PolicyCounts:
     """Insert new versions, update changed ones, skip equal ones (already checked)."""
     counts = PolicyCounts()
     existing = {(p.agent_id, p.product_id, p.effective_from): p for p in Policy.select()}
+    new_rows = []
     for r in records:
         old = existing.get((r.agent_id, r.product_id, r.effective_from))
         if old is None:
-            Policy.insert(agent=r.agent_id, product=r.product_id, effective_from=r.effective_from,
-                          **r.terms).execute()
+            full = _full_terms(r.terms)
+            new_rows.append(
+                (r.agent_id, r.product_id, r.effective_from.isoformat(), *(full[f] for f in TERM_FIELDS))
+            )
             counts.added += 1
         elif all(getattr(old, k) == v for k, v in r.terms.items()):
             counts.skipped += 1
         else:
             Policy.update(**r.terms).where(Policy.id == old.id).execute()
             counts.updated += 1
+    if new_rows:
+        cols = ", ".join(["agent_id", "product_id", "effective_from", *TERM_FIELDS])
+        marks = ", ".join("?" * (3 + len(TERM_FIELDS)))
+        database.obj.cursor().executemany(f"INSERT INTO policy ({cols}) VALUES ({marks})", new_rows)
     return counts
 
 

@@ -256,12 +256,16 @@ def import_agents(table: Table, report: ImportReport) -> None:
     rows.raise_if_bad()
     batch = _batch("agents", table)
     ids = {code: a.id for code, a in existing.items()}
-    # insert new agents first without parents, then set every parent
+    code_of = {a.id: code for code, a in existing.items()}
+    # insert new agents first without parents (one executemany), then set every parent
+    fields_order = ["name", "status", "phone", "id_no", "payout", "tax_rate", "bank",
+                    "bank_account", "joined", "note"]
+    new_rows = []
     for code, (_row, data) in parsed.items():
         fields = {k: v for k, v in data.items() if k != "parent"}
         if code in existing:
             agent = existing[code]
-            old_parent = agent.parent.code if agent.parent_id else ""
+            old_parent = code_of.get(agent.parent_id, "") if agent.parent_id else ""
             same = all(getattr(agent, k) == v for k, v in fields.items()) and old_parent == data["parent"]
             if same:
                 report.skipped += 1
@@ -269,16 +273,26 @@ def import_agents(table: Table, report: ImportReport) -> None:
             Agent.update(**fields).where(Agent.id == agent.id).execute()
             report.updated += 1
         else:
-            ids[code] = Agent.insert(code=code, **fields).execute()
+            new_rows.append((code, *(fields[k] for k in fields_order)))
             report.added += 1
+    if new_rows:
+        cols = ", ".join(["code", *fields_order, "tags"])
+        marks = ", ".join("?" * (len(fields_order) + 2))
+        database.obj.cursor().executemany(
+            f"INSERT INTO agent ({cols}) VALUES ({marks})",
+            [(*r[:-2], _date_text(r[-2]), r[-1], "") for r in new_rows],
+        )
+        ids.update(_agent_codes())
     moved = []
+    parent_updates = []
     for code, (_row, data) in parsed.items():
         new_parent = ids[data["parent"]] if data["parent"] else None
         old = existing.get(code)
         if old is None or old.parent_id != new_parent:
-            Agent.update(parent=new_parent).where(Agent.id == ids[code]).execute()
+            parent_updates.append((new_parent, ids[code]))
             if old is not None:
                 moved.append(ids[code])
+    database.obj.cursor().executemany("UPDATE agent SET parent_id = ? WHERE id = ?", parent_updates)
     if moved:
         problems = check_spread_for_agents(moved)
         if problems:
