@@ -9,8 +9,9 @@ agency's stock (holder ``None``).
 from __future__ import annotations
 
 import bisect
-import datetime as dt
 from dataclasses import dataclass, field
+
+from app.core.policy import DayKey
 
 ACTIONS = ("stock", "allocate", "transfer", "recall", "lost", "return")
 ACTION_LABELS = {
@@ -26,7 +27,7 @@ STATUS_LABELS = {"in_stock": "库存", "allocated": "已下发", "lost": "丢失
 
 @dataclass
 class Event:
-    date: dt.date  # the engine passes ISO text instead; both compare the same way
+    date: DayKey
     action: str
     to_agent: int | None = None
     deposit_method: str = "deduct"
@@ -38,12 +39,12 @@ class Replay:
 
     status: str = "in_stock"
     holder: int | None = None
-    starts: list[dt.date] = field(default_factory=list)
+    starts: list[DayKey] = field(default_factory=list)
     holders: list[int | None] = field(default_factory=list)
     first_allocation: Event | None = None
-    lost_on: dt.date | None = None
+    lost_on: DayKey | None = None
 
-    def holder_on(self, day: dt.date) -> int | None:
+    def holder_on(self, day: DayKey) -> int | None:
         i = bisect.bisect_right(self.starts, day) - 1
         return self.holders[i] if i >= 0 else None
 

@@ -11,10 +11,15 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 from dataclasses import dataclass, fields
+from typing import Any
 
 from app.core.money import MICRO, format_money, format_rate
 
 CATEGORIES = ("credit", "debit", "scan")
+
+# A day as the Book and the replay see it: a ``datetime.date``, or (inside the settlement
+# engine, for speed) its ISO text.  Both order the same way; one caller never mixes them.
+DayKey = Any
 
 
 @dataclass(frozen=True)
@@ -71,10 +76,10 @@ class Book:
     """Effective-dated versions per key: ``in_force(key, day)`` is the latest from ≤ day."""
 
     def __init__(self) -> None:
-        self._dates: dict[object, list[dt.date]] = {}
+        self._dates: dict[object, list[DayKey]] = {}
         self._terms: dict[object, list[Terms]] = {}
 
-    def add(self, key: object, effective_from: dt.date, terms: Terms) -> None:
+    def add(self, key: object, effective_from: DayKey, terms: Terms) -> None:
         dates = self._dates.setdefault(key, [])
         terms_list = self._terms.setdefault(key, [])
         i = bisect.bisect_left(dates, effective_from)
@@ -84,19 +89,19 @@ class Book:
             dates.insert(i, effective_from)
             terms_list.insert(i, terms)
 
-    def in_force(self, key: object, day: dt.date) -> Terms | None:
+    def in_force(self, key: object, day: DayKey) -> Terms | None:
         dates = self._dates.get(key)
         if not dates:
             return None
         i = bisect.bisect_right(dates, day) - 1
         return self._terms[key][i] if i >= 0 else None
 
-    def history(self, key: object) -> list[tuple[dt.date, Terms]]:
+    def history(self, key: object) -> list[tuple[DayKey, Terms]]:
         return list(zip(self._dates.get(key, []), self._terms.get(key, []), strict=True))
 
-    def change_dates(self, product_id: int) -> set[dt.date]:
+    def change_dates(self, product_id: int) -> set[DayKey]:
         """Every date on which some version for ``product_id`` starts (keys end in it)."""
-        out: set[dt.date] = set()
+        out: set[DayKey] = set()
         for key, dates in self._dates.items():
             pid = key[-1] if isinstance(key, tuple) else key
             if pid == product_id:

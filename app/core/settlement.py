@@ -665,69 +665,6 @@ def transaction_shares(ctx: Context, month: str) -> ShareTotals:
                 a[1] += total
                 a[2] += share
     return ShareTotals(acc, pool)
-    hi = month_last_day(month).isoformat()
-    # pricing periods: within one, no price or policy of the product changes
-    period_cases = []
-    for pid in ctx.products:
-        bounds = sorted(
-            d
-            for d in ctx.prices.change_dates(pid) | ctx.policies.change_dates(pid)
-            if lo < d <= hi
-        )
-        if bounds:
-            whens = " ".join(f"WHEN t.date >= '{b}' THEN '{b}'" for b in reversed(bounds))
-            period_cases.append(f"WHEN {pid} THEN CASE {whens} ELSE '{lo}' END")
-    period = f"CASE t.product_id {' '.join(period_cases)} ELSE '{lo}' END" if period_cases else f"'{lo}'"
-    thresholds = _debit_thresholds(ctx)
-    if thresholds:
-        cases = " ".join(f"WHEN {pid} THEN {v}" for pid, v in thresholds.items())
-        big = f"(t.category = 'debit' AND ABS(t.amount) >= (CASE t.product_id {cases} ELSE 9e18 END))"
-    else:
-        big = "0"
-    join = (
-        "FROM txn t JOIN tmp_seg s ON s.terminal_id = t.terminal_id "
-        "AND t.date >= s.start AND t.date <= s.finish "
-        "WHERE t.month = ? AND t.status IN ('success', 'refund')"
-    )
-    groups = db.execute_sql(
-        f"SELECT s.holder, t.product_id, {period}, t.category, t.status = 'refund', "
-        f"COUNT(*), SUM(t.amount) {join} AND NOT {big} GROUP BY 1, 2, 3, 4, 5",
-        (month,),
-    ).fetchall()
-    singles = db.execute_sql(
-        f"SELECT s.holder, t.product_id, t.date, t.category, t.status = 'refund', 1, t.amount "
-        f"{join} AND {big}",
-        (month,),
-    ).fetchall()
-
-    terms_cache: dict[tuple, tuple[Terms, list[Terms]]] = {}
-    for rows, linear in ((groups, True), (singles, False)):
-        for holder, pid, day_text, cat, refund, n, total in rows:
-            refund = bool(refund)
-            chain = ctx.chain(holder)
-            key = (holder, pid, day_text)
-            cached = terms_cache.get(key)
-            if cached is None:
-                cached = terms_cache[key] = (
-                    ctx.price(pid, day_text),
-                    ctx.fee_terms(chain, pid, day_text),
-                )
-            price, effs = cached
-            if linear:
-                merchant = price.linear_fee_micro(cat, total, n, refund)
-                fees = [t.linear_fee_micro(cat, total, n, refund) for t in effs]
-            else:
-                merchant = price.fee_micro(cat, total, refund)
-                fees = [t.fee_micro(cat, total, refund) for t in effs]
-            pool[pid] += merchant - fees[0]
-            k = len(chain) - 1
-            for i in range(1, k + 1):
-                share = (merchant if i == k else fees[i + 1]) - fees[i]
-                a = acc[(chain[i], pid, cat)]
-                a[0] += n
-                a[1] += total
-                a[2] += share
-    return ShareTotals(acc, pool)
 
 
 # ------------------------------------------------------------------ the statement
