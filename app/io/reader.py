@@ -35,7 +35,6 @@ import datetime as dt
 import json
 import operator
 import re
-import sys
 import unicodedata
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -47,6 +46,7 @@ from typing import Any
 
 from app.core.errors import UserError
 from app.core.money import normalize_text
+from app.resources import resource_path
 
 __all__ = [
     "KINDS",
@@ -276,12 +276,7 @@ class Profile:
 
 def profiles_dir() -> Path:
     """The folder of the shipped profiles (inside a PyInstaller bundle too)."""
-    bundle = getattr(sys, "_MEIPASS", None)
-    if bundle:
-        candidate = Path(bundle) / "resources" / "profiles"
-        if candidate.is_dir():
-            return candidate
-    return Path(__file__).resolve().parents[2] / "resources" / "profiles"
+    return resource_path("profiles")
 
 
 _PROFILE_KEYS = {

@@ -782,7 +782,7 @@ def test_a_user_profile_file_with_a_typo_is_reported(tmp_path, monkeypatch):
 
 def test_profiles_folder_inside_a_pyinstaller_bundle(tmp_path, monkeypatch):
     (tmp_path / "resources" / "profiles").mkdir(parents=True)
-    monkeypatch.setattr(reader.sys, "_MEIPASS", str(tmp_path), raising=False)
+    monkeypatch.setattr(__import__("sys"), "_MEIPASS", str(tmp_path), raising=False)
     assert reader.profiles_dir() == tmp_path / "resources" / "profiles"
 
 
