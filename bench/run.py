@@ -90,7 +90,10 @@ print(r.added); print(time.perf_counter() - t)
 RAW_CODE = """
 import csv, sqlite3, time
 from app.core.money import parse_money
-con = sqlite3.connect({db!r})
+con = sqlite3.connect({db!r}, isolation_level=None)
+for pragma in ("journal_mode = wal", "foreign_keys = 1", "synchronous = normal", "cache_size = -64000"):
+    con.execute("PRAGMA " + pragma)  # the very settings the app's connection uses
+con.isolation_level = ""
 sn = dict(con.execute("SELECT sn, id FROM terminal"))
 pid = dict(con.execute("SELECT id, product_id FROM terminal"))
 cat = {{"贷记卡": "credit", "借记卡": "debit", "扫码": "scan", "credit": "credit", "debit": "debit", "scan": "scan"}}
@@ -123,6 +126,7 @@ print(time.perf_counter() - t)
 GROUPBY_CODE = """
 import sqlite3, time
 con = sqlite3.connect({db!r})
+con.execute("PRAGMA cache_size = -64000")
 t = time.perf_counter()
 rows = con.execute("SELECT terminal_id, category, COUNT(*), SUM(amount) FROM txn WHERE month = '2026-10' "
                    "AND status IN ('success', 'refund') GROUP BY terminal_id, category").fetchall()

@@ -220,7 +220,9 @@ class TerminalItem(BaseModel):
     """A per-terminal amount posted to a month: cashback, bonus, penalty, deposit lines.
 
     ``agent`` NULL is the agency's own share.  Rows of locked months are never touched;
-    late changes post their difference to the next open month."""
+    late changes post their difference to the next open month.  Hundreds of thousands of
+    rows are written per month close, so the table carries only the constraint and the
+    indexes it needs (terminal, month); agent and product are not enforced by SQLite."""
 
     id = AutoField()
     terminal = ForeignKeyField(Terminal, on_delete="CASCADE")
