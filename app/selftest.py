@@ -75,19 +75,15 @@ class _Run:
             raise RuntimeError(f"schema {schema_version(db)}, expected {LATEST}")
 
     def demo(self) -> None:
+        from app.io.demo import write_demo_files  # noqa: F401  (the frozen build has it)
         from app.io.demo_load import load_demo
-        from app.models import MonthState
+        from app.models import Txn
 
-        load_demo("small")
-        open_months = [
-            m.month
-            for m in MonthState.select()
-            .where(MonthState.state != "locked")
-            .order_by(MonthState.month)
-        ]
-        if not open_months:
-            raise RuntimeError("the demo left no open month")
-        self.month = open_months[-1]
+        load_demo("small", settle=False)  # the next two steps compute and lock
+        latest = Txn.select(Txn.month).order_by(Txn.month.desc()).first()
+        if latest is None:
+            raise RuntimeError("the demo imported no transactions")
+        self.month = latest.month
 
     def compute(self) -> None:
         from app.core import settlement
