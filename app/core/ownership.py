@@ -25,7 +25,7 @@ ACTION_LABELS = {
 STATUS_LABELS = {"in_stock": "库存", "allocated": "已下发", "lost": "丢失", "returned": "已退货"}
 
 
-@dataclass
+@dataclass(slots=True)
 class Event:
     date: DayKey
     action: str
@@ -33,7 +33,7 @@ class Event:
     deposit_method: str = "deduct"
 
 
-@dataclass
+@dataclass(slots=True)
 class Replay:
     """The state after a sequence of events: status, holder, and the holding timeline."""
 
@@ -109,7 +109,9 @@ def build_replays(rows) -> dict[int, Replay]:
     out: dict[int, Replay] = {}
     state = Replay()
     current = None
+    days: dict = {}  # one string object per distinct day, not one per event
     for tid, day, action, to_agent, method in rows:
+        day = days.setdefault(day, day)
         if tid != current:
             state = out[tid] = Replay()
             current = tid

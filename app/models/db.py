@@ -24,7 +24,7 @@ def open_database(path: str | Path) -> SqliteDatabase:
             "foreign_keys": 1,
             "synchronous": "normal",
             "cache_size": -64_000,
-            "temp_store": "memory",
+            # big GROUP BY sorts spill to a temporary file instead of RAM (peak memory)
             "busy_timeout": 5000,
         },
         check_same_thread=False,
