@@ -534,6 +534,12 @@ class _CsvSource(_Source):
             # incremental: a multibyte character cut at the end of the sample is fine
             codecs.getincrementaldecoder("utf-8")().decode(sample, final)
             return "utf-8"
+        # A Simplified-Chinese office's non-UTF-8 file is GBK/GB18030; a statistical guess
+        # on a short file (a 3-line product list) can land on Big5 and garble every
+        # header, so GB18030 wins whenever it decodes the sample cleanly.
+        with contextlib.suppress(UnicodeDecodeError):
+            codecs.getincrementaldecoder("gb18030")().decode(sample, final)
+            return "gb18030"
         try:
             from charset_normalizer import from_bytes
 

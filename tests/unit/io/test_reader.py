@@ -842,3 +842,12 @@ def test_large_csv_streams_through_rows(tmp_path):
     )
     # rows() can be read again (e.g. a validation pass, then the write pass)
     assert sum(1 for _ in table.rows(["tx_id"])) == n
+
+
+def test_short_gbk_file_is_read_as_gbk_not_big5(tmp_path):
+    # a three-line product list: too short for a statistical guess to be trusted
+    path = tmp_path / "products.csv"
+    path.write_bytes("产品编号,产品名称\nP1,电签\n".encode("gbk"))
+    table = reader.open_table(path, "products")
+    assert table.encoding == "gb18030"
+    assert list(table.rows(["code", "name"])) == [(2, ["P1", "电签"])]
