@@ -17,7 +17,9 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from peewee import fn
 
@@ -79,11 +81,20 @@ def levels(tree: list[TreeNode]) -> dict[int, int]:
     return out
 
 
-def descendants(agent_id: int, tree: list[TreeNode] | None = None) -> set[int]:
-    """Every agent below ``agent_id`` (not itself)."""
-    tree = tree if tree is not None else agent_tree()
+class _Node(Protocol):
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def parent_id(self) -> int | None: ...
+
+
+def descendants(agent_id: int, tree: Iterable[_Node] | None = None) -> set[int]:
+    """Every agent below ``agent_id`` (not itself); ``tree`` is any rows with
+    ``id`` and ``parent_id`` (default: the stored agents)."""
+    nodes: Iterable[_Node] = tree if tree is not None else agent_tree()
     kids: dict[int | None, list[int]] = defaultdict(list)
-    for n in tree:
+    for n in nodes:
         kids[n.parent_id].append(n.id)
     out: set[int] = set()
     stack = list(kids[agent_id])

@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from app.core import settlement
+from app.core.agents import descendants
 from app.core.errors import Changes, UserError
 from app.core.money import (
     Fen,
@@ -696,17 +697,7 @@ def statement_lines(month: str, agent_code: str) -> list[LineRow]:
 
 
 def _team(ctx: Context, agent_id: int) -> set[int]:
-    children: dict[int | None, list[int]] = defaultdict(list)
-    for info in ctx.agents.values():
-        children[info.parent_id].append(info.id)
-    team: set[int] = set()
-    todo = [agent_id]
-    while todo:
-        a = todo.pop()
-        if a not in team:
-            team.add(a)
-            todo.extend(children[a])
-    return team
+    return {agent_id} | descendants(agent_id, ctx.agents.values())
 
 
 @dataclass

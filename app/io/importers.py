@@ -98,6 +98,15 @@ class Rows:
             self.bad(row, key, str(exc))
             return default
 
+    def repeated(self, row: int, key: str, value: str, label: str, first_row: dict[str, int]) -> bool:
+        """True (and the row recorded as bad) when ``value`` already stood on an earlier
+        row of this file; otherwise remember where it first stands."""
+        if value in first_row:
+            self.bad(row, key, f"{label} {value} 在文件中重复(第{first_row[value]}行)")
+            return True
+        first_row[value] = row
+        return False
+
     def raise_if_bad(self) -> None:
         if self.errors:
             raise UserError(
@@ -200,14 +209,14 @@ def import_agents(table: Table, report: ImportReport) -> None:
     rows = Rows(table)
     existing = {a.code: a for a in Agent.select()}
     parsed: dict[str, tuple[int, dict]] = {}
+    first_row: dict[str, int] = {}
     for row, v in table.rows(AGENT_KEYS):
         rec = dict(zip(AGENT_KEYS, v, strict=True))
         code = rec["code"]
         if not code:
             rows.bad(row, "code", "代理编号不能为空")
             continue
-        if code in parsed:
-            rows.bad(row, "code", f"代理编号 {code} 在文件中重复(第{parsed[code][0]}行)")
+        if rows.repeated(row, "code", code, "代理编号", first_row):
             continue
         if code.lower() in AGENCY_WORDS or code.upper() == "AGENCY":
             rows.bad(row, "code", f"“{code}”是保留字,表示本机构")
@@ -310,14 +319,14 @@ PRODUCT_KEYS = ["code", "name", "company", "activation_min", "qualify_days", "qu
 def import_products(table: Table, report: ImportReport) -> None:
     rows = Rows(table)
     parsed: dict[str, tuple[int, dict]] = {}
+    first_row: dict[str, int] = {}
     for row, v in table.rows(PRODUCT_KEYS):
         rec = dict(zip(PRODUCT_KEYS, v, strict=True))
         code = rec["code"]
         if not code:
             rows.bad(row, "code", "产品编号不能为空")
             continue
-        if code in parsed:
-            rows.bad(row, "code", f"产品编号 {code} 在文件中重复(第{parsed[code][0]}行)")
+        if rows.repeated(row, "code", code, "产品编号", first_row):
             continue
         if not rec["name"]:
             rows.bad(row, "name", "产品名称不能为空")
@@ -491,10 +500,8 @@ def import_terminals(table: Table, report: ImportReport) -> None:
         if not sn:
             rows.bad(row, "sn", "终端SN不能为空")
             continue
-        if sn in seen:
-            rows.bad(row, "sn", f"终端SN {sn} 在文件中重复(第{seen[sn]}行)")
+        if rows.repeated(row, "sn", sn, "终端SN", seen):
             continue
-        seen[sn] = row
         pid = products.get(product)
         if pid is None:
             rows.bad(row, "product", f"产品编号 {product or '(空)'} 不存在")
@@ -588,10 +595,8 @@ def import_activations(table: Table, report: ImportReport) -> None:
         if t is None:
             rows.bad(row, "sn", f"终端SN {sn or '(空)'} 不存在")
             continue
-        if sn in seen:
-            rows.bad(row, "sn", f"终端SN {sn} 在文件中重复(第{seen[sn]}行)")
+        if rows.repeated(row, "sn", sn, "终端SN", seen):
             continue
-        seen[sn] = row
         day = rows.parse(row, "activated", activated, parse_date, required=True)
         if day is None:
             continue
