@@ -57,6 +57,25 @@ class Terms:
         part = amount_sum * self.rate(category)
         return part if refund else part + self.per_txn * count * MICRO
 
+    def cap_threshold(self) -> int | None:
+        """The smallest |amount| (fen) whose debit fee reaches the cap, or None (no cap)."""
+        if self.debit_cap is None or self.debit_rate <= 0:
+            return None
+        return -(-self.debit_cap * MICRO // self.debit_rate)
+
+    def bucket_fee_micro(
+        self, category: str, amount_sum: int, count: int, refund: bool, low: int | None
+    ) -> int:
+        """Sum of fees of ``count`` transactions whose |amount| all lie in one band between
+        two neighbouring cap thresholds of the product, ``low`` being the band's lower
+        threshold (None: below every threshold).  Every cap threshold of the product is a
+        band edge, so within a band each cap either bites on all of them or on none."""
+        threshold = self.cap_threshold() if category == "debit" else None
+        if threshold is None or low is None or threshold > low:
+            return self.linear_fee_micro(category, amount_sum, count, refund)
+        part = count * self.debit_cap * MICRO  # type: ignore[operator]
+        return -part if refund else part + self.per_txn * count * MICRO
+
     def amount(self, kind: str) -> int:
         """A per-terminal amount by statement kind."""
         if kind == "cashback":
@@ -107,6 +126,10 @@ class Book:
             if pid == product_id:
                 out.update(dates)
         return out
+
+    def dates(self, key: object) -> list[DayKey]:
+        """The dates on which the versions of ``key`` start, in order."""
+        return self._dates.get(key, [])
 
     def keys(self) -> list[object]:
         return list(self._dates)

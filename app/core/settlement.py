@@ -20,14 +20,17 @@ import bisect
 import datetime as dt
 import functools
 import hashlib
+import itertools
 import json
+import operator
 from collections import defaultdict
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 
+from app.core import scans
 from app.core.errors import UserError
 from app.core.money import (
-    MICRO,
     format_month,
     month_first_day,
     month_last_day,
@@ -38,11 +41,8 @@ from app.core.months import locked_months, min_payout
 from app.core.ownership import Replay, build_replays
 from app.core.policy import CATEGORIES, ZERO_TERMS, Book, Terms
 from app.models import (
-    AgencyMargin,
     Deposit,
     MonthState,
-    Statement,
-    StatementLine,
     TerminalItem,
     database,
 )
@@ -287,132 +287,153 @@ def load_context() -> Context:
 
 # ------------------------------------------------------------------ per-terminal amounts
 
-
-@dataclass(slots=True)
-class DerivedItem:
-    terminal_id: int
-    kind: str
-    agent_id: int | None
-    product_id: int
-    natural_date: Day
-    amount: int
+# A per-terminal amount: (terminal_id, kind, agent_id, product_id, natural_date, amount).
+DerivedItem = tuple[int, str, "int | None", int, Day, int]
+# A deposit: (terminal_id, agent_id, product_id, amount, method, allocated_on, state,
+# settled_on), the columns of the deposit table.
+DepositRow = tuple[int, int, int, int, str, Day, str, "Day | None"]
 
 
-@dataclass(slots=True)
-class DepositRow:
-    terminal_id: int
-    agent_id: int
-    product_id: int
-    amount: int
-    method: str
-    allocated_on: Day
-    state: str
-    settled_on: Day | None
-
-
-def _qualified_days(ctx: Context) -> dict[int, Day]:
-    """For every terminal with a 达标 rule, the first day its window volume reaches the
-    threshold (only those that reach it)."""
+def qualification_windows(ctx: Context) -> list[tuple[int, Day, Day, int]]:
+    """(terminal, first day, last day, target volume) of every terminal with a 达标 rule."""
     rows = []
     for t in ctx.terminals.values():
         p = ctx.products[t.product_id]
         act = t.activation_day
         if act is None or not p.qualify_days or p.qualify_volume is None:
             continue
-        end = add_days(act, p.qualify_days - 1)
-        rows.append((t.id, act, end, p.qualify_volume))
-    if not rows:
-        return {}
+        rows.append((t.id, act, add_days(act, p.qualify_days - 1), p.qualify_volume))
+    return rows
+
+
+def _txn_months() -> list[str]:
     db = database.obj
-    db.execute_sql("DROP TABLE IF EXISTS tmp_window")
-    db.execute_sql(
-        "CREATE TEMP TABLE tmp_window (terminal_id INTEGER PRIMARY KEY, start TEXT, "
-        "finish TEXT, target INTEGER)"
-    )
-    db.cursor().executemany("INSERT INTO tmp_window VALUES (?, ?, ?, ?)", rows)
-    # One pass: daily sums per terminal inside its window, grouped on one integer
-    # (terminal × 10⁸ + yyyymmdd) so the rows come back sorted by terminal, then day.
-    targets = {r[0]: r[3] for r in rows}
-    out: dict[int, Day] = {}
-    current, total, done = -1, 0, False
-    for key, volume in db.execute_sql(
-        "SELECT t.terminal_id * 100000000 + CAST(REPLACE(t.date, '-', '') AS INTEGER) AS k, "
-        "SUM(t.amount) FROM txn t CROSS JOIN tmp_window w ON w.terminal_id = t.terminal_id "
-        "AND t.date >= w.start AND t.date <= w.finish "
-        "WHERE t.month >= ? AND t.status IN ('success', 'refund') GROUP BY k",
-        # a transaction dated in a window is settled in that month or later
-        (min(r[1] for r in rows)[:7],),
-    ):
-        tid, ymd = divmod(key, 100000000)
-        if tid != current:
-            current, total, done = tid, 0, False
-        if done:
-            continue
-        total += volume
-        if total >= targets[tid]:
-            out[tid] = f"{ymd // 10000:04d}-{ymd // 100 % 100:02d}-{ymd % 100:02d}"
-            done = True
-    db.execute_sql("DROP TABLE tmp_window")
-    return out
+    months: list[str] = []
+    cur = db.execute_sql("SELECT MIN(month) FROM txn").fetchone()[0]
+    while cur is not None:  # index skip-scan: one seek per distinct month
+        months.append(cur)
+        cur = db.execute_sql("SELECT MIN(month) FROM txn WHERE month > ?", (cur,)).fetchone()[0]
+    return months
 
 
-def derive_terminal_items(ctx: Context) -> tuple[list[DerivedItem], list[DepositRow]]:
-    """Every per-terminal amount with its natural day, and the deposit ledger."""
+def qualification_task(ctx: Context, txn_months: list[str]) -> scans.Task[dict[int, Day]]:
+    windows = qualification_windows(ctx)
+    if not windows:
+        return lambda _con: {}
+    # a transaction dated in a window is settled in that month or later
+    first = min(w[1] for w in windows)[:7]
+    return scans.qualification_task(windows, [m for m in txn_months if m >= first])
+
+
+class _Splits:
+    """Per-terminal amounts split along the chain, cached per pricing period: within one,
+    no policy or price of the product changes, so every day of it splits alike."""
+
+    def __init__(self, ctx: Context):
+        self.ctx = ctx
+        self.starts = {
+            pid: sorted(ctx.policies.change_dates(pid) | ctx.prices.change_dates(pid))
+            for pid in ctx.products
+        }
+        self.cache: dict[tuple, list[tuple[int | None, int]]] = {}
+
+    def __call__(
+        self, holder: int | None, pid: int, kind: str, day: Day
+    ) -> list[tuple[int | None, int]]:
+        key = (holder, pid, kind, bisect.bisect_right(self.starts[pid], day))
+        out = self.cache.get(key)
+        if out is None:
+            out = self.cache[key] = [
+                pair for pair in self.ctx._split(holder, pid, kind, day) if pair[1]
+            ]
+        return out
+
+
+def derive_terminal_items(
+    ctx: Context, qualified: dict[int, Day]
+) -> tuple[list[DerivedItem], list[DepositRow]]:
+    """Every per-terminal amount with its natural day, and the deposit ledger.
+
+    ``qualified`` maps terminals to the day their 达标 window volume reached the target."""
+    splits = _Splits(ctx)
+    items, deposits = _derive_activation_and_deposits(ctx, splits)
+    items += _derive_qualification(ctx, splits, qualified)
+    return items, deposits
+
+
+def _derive_activation_and_deposits(
+    ctx: Context, splits: _Splits
+) -> tuple[list[DerivedItem], list[DepositRow]]:
+    """Activation cashback and deposits (they need no transaction), by terminal."""
     items: list[DerivedItem] = []
     deposits: list[DepositRow] = []
-    qualified = _qualified_days(ctx)
+    add = items.append
     empty = Replay()
-
-    def split(t: TerminalInfo, rp: Replay, kind: str, day: Day, sign: int = 1) -> None:
-        holder = rp.holder_on(day)
-        for agent, amount in ctx.split_amount(holder, t.product_id, kind, day):
-            if amount:
-                items.append(DerivedItem(t.id, kind, agent, t.product_id, day, sign * amount))
-
-    for t in ctx.terminals.values():
-        rp = ctx.replays.get(t.id, empty)
-        p = ctx.products[t.product_id]
+    for tid in sorted(ctx.terminals):
+        t = ctx.terminals[tid]
+        pid = t.product_id
+        rp = ctx.replays.get(tid, empty)
         act = t.activation_day
         if act is not None:
-            split(t, rp, "cashback", act)
-            if p.qualify_days and p.qualify_volume is not None:
-                hit = qualified.get(t.id)
-                if hit is not None:
-                    split(t, rp, "qualify_bonus", hit)
-                else:
-                    end = add_days(act, p.qualify_days - 1)
-                    split(t, rp, "unqualified_penalty", end, sign=-1)
+            for agent, amount in splits(rp.holder_on(act), pid, "cashback", act):
+                add((tid, "cashback", agent, pid, act, amount))
         alloc = rp.first_allocation
         if alloc is None or alloc.to_agent is None:
             continue
         if act is not None and act < alloc.date:
             continue  # activated before it was handed out: no deposit owed
-        terms = ctx.policies.in_force((alloc.to_agent, t.product_id), alloc.date)
+        terms = ctx.policies.in_force((alloc.to_agent, pid), alloc.date)
         amount = terms.deposit if terms else 0
         if amount <= 0:
             continue
         agent = alloc.to_agent
         if alloc.deposit_method == "deduct":
-            items.append(
-                DerivedItem(t.id, "deposit_deduction", agent, t.product_id, alloc.date, -amount)
-            )
+            add((tid, "deposit_deduction", agent, pid, alloc.date, -amount))
         state, settled = "held", None
         lost = rp.lost_on
         if act is not None:
-            in_time = p.deposit_days is None or days_between(alloc.date, act) <= p.deposit_days
+            deposit_days = ctx.products[pid].deposit_days
+            in_time = deposit_days is None or days_between(alloc.date, act) <= deposit_days
             if lost is not None and lost <= act:
                 state, settled = "forfeited", lost
             elif in_time:
                 state, settled = "refunded", act
-                items.append(DerivedItem(t.id, "deposit_refund", agent, t.product_id, act, amount))
+                add((tid, "deposit_refund", agent, pid, act, amount))
             else:
                 state, settled = "forfeited", act
         elif lost is not None:
             state, settled = "forfeited", lost
         deposits.append(
-            DepositRow(t.id, agent, t.product_id, amount, alloc.deposit_method, alloc.date, state, settled)
+            (tid, agent, pid, amount, alloc.deposit_method, alloc.date, state, settled)
         )
     return items, deposits
+
+
+def _derive_qualification(
+    ctx: Context, splits: _Splits, qualified: dict[int, Day]
+) -> list[DerivedItem]:
+    """达标 bonus on the day the window volume reached the target, else the 未达标
+    penalty on the window's last day, by terminal."""
+    items: list[DerivedItem] = []
+    add = items.append
+    empty = Replay()
+    for tid in sorted(ctx.terminals):
+        t = ctx.terminals[tid]
+        act = t.activation_day
+        p = ctx.products[t.product_id]
+        if act is None or not p.qualify_days or p.qualify_volume is None:
+            continue
+        pid = t.product_id
+        rp = ctx.replays.get(tid, empty)
+        hit = qualified.get(tid)
+        if hit is not None:
+            for agent, amount in splits(rp.holder_on(hit), pid, "qualify_bonus", hit):
+                add((tid, "qualify_bonus", agent, pid, hit, amount))
+        else:
+            end = add_days(act, p.qualify_days - 1)
+            for agent, amount in splits(rp.holder_on(end), pid, "unqualified_penalty", end):
+                add((tid, "unqualified_penalty", agent, pid, end, -amount))
+    return items
 
 
 def _write_deposits(deposits: list[DepositRow]) -> None:
@@ -421,105 +442,134 @@ def _write_deposits(deposits: list[DepositRow]) -> None:
     db.cursor().executemany(
         "INSERT INTO deposit (terminal_id, agent_id, product_id, amount, method, allocated_on, "
         "state, settled_on) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        [
-            (
-                d.terminal_id,
-                d.agent_id,
-                d.product_id,
-                d.amount,
-                d.method,
-                d.allocated_on,
-                d.state,
-                d.settled_on,
-            )
-            for d in deposits
-        ],
+        deposits,
     )
 
 
 class _Poster:
-    """Posts per-terminal amounts month by month through one compute run.
+    """Posts per-terminal amounts to the months of one compute run.
 
     What a (terminal, kind, agent) key receives in month X is what is due by X minus what
-    months before X received: rows of months outside the run (locked ones) are read once;
-    months inside the run are posted here in order, so nothing is read twice.  Half a
-    million keys on a large office: the state is two flat dicts sharing their keys."""
+    it received before X, in locked months (rows kept) or earlier months of this run.
+    Without locked rows every key is posted once, in the first run month not before its
+    natural month; with them, each terminal's keys are replayed month by month against
+    its locked rows, read terminal by terminal alongside the derived items.  The sums per
+    (month, agent, product, kind) are kept for the statement lines."""
 
-    def __init__(self, run: list[str], derived: list[DerivedItem]):
+    def __init__(self, run: list[str], items: list[DerivedItem]):
+        self.run = run
+        self.items = items
+        self.totals: dict[str, dict[tuple[int | None, int, str], int]] = {m: {} for m in run}
         db = database.obj
         marks = ", ".join("?" * len(run))
         db.execute_sql(f"DELETE FROM terminal_item WHERE month IN ({marks})", run)
-        self.frozen = db.execute_sql(
-            "SELECT month, terminal_id, kind, agent_id, product_id, natural_date, amount "
-            "FROM terminal_item WHERE month < ? ORDER BY month",
-            (run[-1],),
-        ).fetchall()
-        self.next_frozen = 0
-        derived.sort(key=lambda it: it.natural_date)
-        self.derived = derived
-        self.next_due = 0
-        self.due: dict[tuple, int] = {}  # key → index into derived
-        self.posted: dict[tuple, int] = {}  # key → amount received so far
-        self.meta: dict[tuple, tuple[int, str]] = {}  # product, day of keys due no more
 
-    def post(self, month: str) -> None:
-        # Only keys that became due this month, or whose earlier postings were just read,
-        # can differ from what they received; every other key was settled by an earlier
-        # month of this run.
-        touched: dict[tuple, None] = {}  # an ordered set
-        frozen = self.frozen
-        posted = self.posted
-        while self.next_frozen < len(frozen) and frozen[self.next_frozen][0] < month:
-            _m, tid, kind, agent, pid, day, amount = frozen[self.next_frozen]
-            key = (tid, kind, agent)
-            posted[key] = posted.get(key, 0) + amount
-            self.meta.setdefault(key, (pid, day))
-            touched[key] = None
-            self.next_frozen += 1
-        derived = self.derived
-        while self.next_due < len(derived) and derived[self.next_due].natural_date[:7] <= month:
-            it = derived[self.next_due]
-            key = (it.terminal_id, it.kind, it.agent_id)
-            self.due[key] = self.next_due
-            touched[key] = None
-            self.next_due += 1
-        database.obj.cursor().executemany(
-            "INSERT INTO terminal_item (terminal_id, kind, agent_id, product_id, natural_date, "
-            "month, amount) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            self._deltas(touched, month),
+    def post(self) -> None:
+        db = database.obj
+        frozen = db.execute_sql(
+            "SELECT 1 FROM terminal_item WHERE month < ? LIMIT 1", (self.run[-1],)
+        ).fetchone()
+        insert = (
+            "INSERT INTO {} (terminal_id, kind, agent_id, product_id, natural_date, month, "
+            "amount) VALUES (?, ?, ?, ?, ?, ?, ?)"
         )
+        if not frozen:
+            db.cursor().executemany(insert.format("terminal_item"), self._once())
+            return
+        # rows are read from terminal_item while the new ones are made: stage them apart
+        db.execute_sql("DROP TABLE IF EXISTS tmp_posting")
+        db.execute_sql(
+            "CREATE TEMP TABLE tmp_posting (terminal_id INTEGER, kind TEXT, agent_id INTEGER, "
+            "product_id INTEGER, natural_date TEXT, month TEXT, amount INTEGER)"
+        )
+        db.cursor().executemany(insert.format("tmp_posting"), self._replayed())
+        db.execute_sql(
+            "INSERT INTO terminal_item (terminal_id, kind, agent_id, product_id, natural_date, "
+            "month, amount) SELECT * FROM tmp_posting"
+        )
+        db.execute_sql("DROP TABLE tmp_posting")
 
-    def _deltas(self, touched: dict[tuple, None], month: str) -> Iterator[tuple]:
-        """The rows to post, streamed (half a million on a large office)."""
-        derived, posted = self.derived, self.posted
-        for key in touched:
-            i = self.due.get(key)
-            if i is None:
-                (pid, day), amount = self.meta[key], 0
-            else:
-                it = derived[i]
-                pid, day, amount = it.product_id, it.natural_date, it.amount
-            delta = amount - posted.get(key, 0)
-            if delta:
-                posted[key] = amount
-                yield (key[0], key[1], key[2], pid, day, month, delta)
+    def _count(self, month: str, agent: int | None, pid: int, kind: str, amount: int) -> None:
+        totals = self.totals[month]
+        key = (agent, pid, kind)
+        totals[key] = totals.get(key, 0) + amount
+
+    def _once(self) -> Iterator[tuple]:
+        run = self.run
+        months: dict[str, str | None] = {}  # natural month → month it is posted in
+        count = self._count
+        for tid, kind, agent, pid, day, amount in self.items:
+            natural = day[:7]
+            month = months.get(natural, "")
+            if month == "":
+                i = bisect.bisect_left(run, natural)
+                month = months[natural] = run[i] if i < len(run) else None
+            if month is not None:
+                count(month, agent, pid, kind, amount)
+                yield (tid, kind, agent, pid, day, month, amount)
+
+    def _replayed(self) -> Iterator[tuple]:
+        frozen = database.obj.execute_sql(
+            "SELECT terminal_id, kind, agent_id, product_id, natural_date, month, amount "
+            "FROM terminal_item WHERE month < ? ORDER BY terminal_id, month",
+            (self.run[-1],),
+        )
+        items = self.items
+        items.sort(key=operator.itemgetter(0))  # by terminal (two sorted runs: one merge)
+        i, n = 0, len(items)
+        pending = next(frozen, None)
+        while i < n or pending is not None:
+            tid = items[i][0] if i < n else None
+            if pending is not None and (tid is None or pending[0] < tid):
+                tid = pending[0]
+            # this terminal's keys: due amounts, and what locked months gave them
+            due: dict[tuple, tuple[int, Day, int]] = {}
+            while i < n and items[i][0] == tid:
+                _t, kind, agent, pid, day, amount = items[i]
+                due[(kind, agent)] = (pid, day, amount)
+                i += 1
+            locked: dict[tuple, list[tuple[str, int]]] = {}
+            meta: dict[tuple, tuple[int, Day]] = {}
+            while pending is not None and pending[0] == tid:
+                _t, kind, agent, pid, day, month, amount = pending
+                locked.setdefault((kind, agent), []).append((month, amount))
+                meta.setdefault((kind, agent), (pid, day))
+                pending = next(frozen, None)
+            for key in list(due) + [k for k in locked if k not in due]:
+                kind, agent = key
+                if key in due:
+                    pid, day, amount = due[key]
+                    natural = day[:7]
+                else:
+                    (pid, day), amount, natural = meta[key], 0, "9999-99"
+                history = sorted(locked.get(key, ()))  # (month, amount), oldest first
+                locked_sum, got, h = 0, 0, 0
+                for month in self.run:
+                    while h < len(history) and history[h][0] < month:
+                        locked_sum += history[h][1]
+                        h += 1
+                    delta = (amount if natural <= month else 0) - locked_sum - got
+                    if delta:
+                        got += delta
+                        self._count(month, agent, pid, kind, delta)
+                        yield (tid, kind, agent, pid, day, month, delta)
 
 
 # ------------------------------------------------------------------ transaction shares
 
 
-def _debit_thresholds(ctx: Context) -> dict[int, int]:
-    """Per product, the smallest |amount| at which any debit cap can bite."""
-    out: dict[int, int] = {}
+def _debit_thresholds(ctx: Context) -> dict[int, list[int]]:
+    """Per product, every |amount| at which some debit cap of its history starts to bite
+    (sorted): the edges of the bands in which debit transactions are priced together."""
+    out: dict[int, set[int]] = defaultdict(set)
     for book in (ctx.policies, ctx.prices):
         for key in book.keys():
             pid = int(key[-1] if isinstance(key, tuple) else key)  # type: ignore[arg-type]
             for _, t in book.history(key):
-                if t.debit_cap is None or t.debit_rate <= 0:
-                    continue
-                threshold = -(-t.debit_cap * MICRO // t.debit_rate)
-                out[pid] = min(out.get(pid, threshold), threshold)
-    return out
+                threshold = t.cap_threshold()
+                if threshold is not None:
+                    out[pid].add(threshold)
+    return {pid: sorted(v) for pid, v in out.items()}
 
 
 @dataclass
@@ -528,167 +578,156 @@ class ShareTotals:
     pool: dict[int, int]  # product → micro-fen
 
 
-_CAT_CODE = {"credit": 0, "debit": 1, "scan": 2}
-_CAT_NAME = {v: k for k, v in _CAT_CODE.items()}
+_CAT_NAME = {0: "credit", 1: "debit", 2: "scan"}
 
 
-def transaction_shares(ctx: Context, month: str) -> ShareTotals:
-    """Price every counted transaction settled in ``month`` along its chain.
+def _band_tree(edges: list[int], lo: int, hi: int) -> str:
+    """SQL for the band of ``ABS(t.amount)`` known to lie in bands lo..hi (band i: from
+    edges[i-1] up to edges[i]), as a balanced tree of comparisons: a handful per row even
+    with dozens of distinct caps."""
+    if lo == hi:
+        return str(lo)
+    mid = (lo + hi + 1) // 2
+    return (
+        f"CASE WHEN ABS(t.amount) >= {edges[mid - 1]} THEN {_band_tree(edges, mid, hi)} "
+        f"ELSE {_band_tree(edges, lo, mid - 1)} END"
+    )
 
-    One GROUP BY pass: each transaction gets its holder on its date by a primary-key
-    lookup, and the group (holder, product, pricing period, category, refund) is packed
-    into one integer, which SQLite sorts about twice as fast as the same columns.  Debit
-    transactions big enough to reach a cap are their own group and priced one by one."""
-    db = database.obj
-    acc: dict[tuple[int | None, int, str], list[int]] = defaultdict(lambda: [0, 0, 0])
-    pool: dict[int, int] = defaultdict(int)
-    lo = db.execute_sql("SELECT MIN(date) FROM txn WHERE month = ?", (month,)).fetchone()[0]
-    if lo is None:
-        return ShareTotals(acc, pool)
-    hi = month_last_day(month).isoformat()
-    # pricing periods: within one, no price or policy of the product changes
-    starts_of: dict[int, list[str]] = {}
-    period_cases = []
-    for pid in ctx.products:
-        bounds = sorted(
-            d for d in ctx.prices.change_dates(pid) | ctx.policies.change_dates(pid) if lo < d <= hi
+
+class SharePass:
+    """Prices every counted transaction settled in ``month`` along its chain.
+
+    Each terminal's month is cut into *segments*: stretches of days with one holder and one
+    pricing period of that holder's chain (no policy of the chain and no price of the
+    product changes inside).  A segment is a range of the covering index, so SQLite seeks
+    it and reads its transactions without testing their day, and every segment carries the
+    number of its (holder, product, period) group.  The transactions are then grouped by
+    (group, category, refund, debit band) — a few tens of thousands of groups — each priced
+    with the linear fee formula.  Debit transactions are banded by the product's cap
+    thresholds: inside a band each cap bites on every transaction or on none.  The SQL runs
+    on the readers, the segments split among them; ``totals()`` waits for it and prices."""
+
+    def __init__(self, ctx: Context, month: str, readers: scans.Readers):
+        self.ctx = ctx
+        self.month = month
+        self.parts: list[Future[list[tuple[int, int, int, int]]]] = []
+        self.starts: dict[tuple[int | None, int], list[str]] = {}
+        self.groups: list[tuple[int | None, int, str]] = []  # (holder, product, period start)
+        self.thresholds = _debit_thresholds(ctx)
+        db = database.obj
+        lo = db.execute_sql("SELECT MIN(date) FROM txn WHERE month = ?", (month,)).fetchone()[0]
+        if lo is None:
+            return
+        self.lo, self.hi = lo, month_last_day(month).isoformat()
+        segments = self._segments()
+        size = -(-len(segments) // readers.workers) if segments else 1
+        for i in range(0, len(segments), size):
+            task = scans.shares_task(month, segments[i : i + size], self._band("s.product"))
+            self.parts.append(readers.submit(task))
+
+    def _segments(self) -> list[tuple[int, int, str, str, int, int]]:
+        """(id, terminal, first day, day after, group, product) stretches, by terminal."""
+        ctx, lo, hi = self.ctx, self.lo, self.hi
+        group_ids: dict[tuple[int | None, int, str], int] = {}
+        # the stretches of one holder between two days, by (holder, product, first, after)
+        stretches: dict[tuple, list[tuple[str, str, int]]] = {}
+
+        def stretch(holder: int | None, pid: int, start: str, finish: str) -> list:
+            key = (holder, pid, start, finish)
+            out = stretches.get(key)
+            if out is None:
+                periods = self.period_starts(holder, pid)
+                first = max(0, bisect.bisect_right(periods, start) - 1)
+                cuts = [start, *(d for d in periods[first + 1 :] if start < d < finish), finish]
+                out = stretches[key] = []
+                for k, (a, b) in enumerate(itertools.pairwise(cuts)):
+                    group = (holder, pid, periods[first + k])
+                    gid = group_ids.get(group)
+                    if gid is None:
+                        gid = group_ids[group] = len(self.groups)
+                        self.groups.append(group)
+                    out.append((a, b, gid))
+            return out
+
+        out: list[tuple[int, int, str, str, int, int]] = []
+        add = out.append
+        empty = Replay()
+        for tid in sorted(ctx.terminals):
+            pid = ctx.terminals[tid].product_id
+            rp = ctx.replays.get(tid, empty)
+            # holders over the month: the one on its first day, then each change inside
+            starts = rp.starts
+            i = bisect.bisect_right(starts, lo)
+            j = bisect.bisect_right(starts, hi)
+            holder = rp.holders[i - 1] if i else None
+            start = "0000-00-00"
+            for k in range(i, j + 1):
+                finish = starts[k] if k < j else "9999-12-31"
+                for a, b, gid in stretch(holder, pid, start, finish):
+                    add((len(out) + 1, tid, a, b, gid, pid))
+                if k < j:
+                    holder, start = rp.holders[k], finish
+        return out
+
+    def period_starts(self, holder: int | None, pid: int) -> list[str]:
+        """The first day of each pricing period of ``holder``'s chain for ``pid`` in the
+        month: the month's first transaction day, then each day a term changes."""
+        key = (holder, pid)
+        out = self.starts.get(key)
+        if out is None:
+            ctx, lo, hi = self.ctx, self.lo, self.hi
+            days = {d for d in ctx.prices.dates(pid) if lo < d <= hi}
+            for agent in ctx.chain(holder):
+                days.update(d for d in ctx.policies.dates((agent, pid)) if lo < d <= hi)
+            out = self.starts[key] = [lo, *sorted(days)]
+        return out
+
+    def _band(self, pcol: str) -> str:
+        """SQL: 0 below every cap threshold of the product (or not debit), else 1 + the
+        index of the highest threshold the transaction's |amount| reaches."""
+        if not self.thresholds:
+            return "0"
+        cases = " ".join(
+            f"WHEN {pid} THEN CASE WHEN ABS(t.amount) < {edges[0]} THEN 0 "
+            f"ELSE {_band_tree(edges, 1, len(edges))} END"
+            for pid, edges in self.thresholds.items()
         )
-        starts_of[pid] = [lo, *bounds]
-        if bounds:
-            whens = " ".join(
-                f"WHEN t.date >= '{b}' THEN {i}" for i, b in reversed(list(enumerate(bounds, 1)))
-            )
-            period_cases.append(f"WHEN {pid} THEN CASE {whens} ELSE 0 END")
-    period = f"(CASE t.product_id {' '.join(period_cases)} ELSE 0 END)" if period_cases else "0"
-    thresholds = _debit_thresholds(ctx)
-    if thresholds:
-        cases = " ".join(f"WHEN {pid} THEN {v}" for pid, v in thresholds.items())
-        big = f"t.category = 'debit' AND ABS(t.amount) >= (CASE t.product_id {cases} ELSE 9e18 END)"
-    else:
-        big = "0"
-    # through the (month, date) index: rows arrive in date order, which for imports made
-    # in time order is also table order (a plain scan measured twice as slow)
-    where = "t.month = ? AND t.status IN ('success', 'refund')"
-    # Each terminal's holder over the month's days: the holder before, and at most one
-    # change inside the range (a terminal handed out mid-month); the rare terminal that
-    # changes hands twice or more is read again day by day.
-    hold_rows = []
-    multi: list[int] = []
-    empty = Replay()
-    for tid in ctx.terminals:
-        rp = ctx.replays.get(tid, empty)
-        inside = [i for i, d in enumerate(rp.starts) if lo < d <= hi]
-        before = rp.holder_on(lo)
-        if not inside:
-            hold_rows.append((tid, before, "9999-12-31", before))
-        elif len(inside) == 1:
-            i = inside[0]
-            hold_rows.append((tid, before, rp.starts[i], rp.holders[i]))
-        else:
-            multi.append(tid)
-    db.execute_sql("DROP TABLE IF EXISTS tmp_hold")
-    db.execute_sql(
-        "CREATE TEMP TABLE tmp_hold (terminal_id INTEGER PRIMARY KEY, before INTEGER, "
-        "change TEXT, after INTEGER)"
-    )
-    db.cursor().executemany("INSERT INTO tmp_hold VALUES (?, ?, ?, ?)", hold_rows)
-    groups: dict[tuple, list[int]] = {}
-    singles: list[tuple] = []
-    products = {tid: t.product_id for tid, t in ctx.terminals.items()}
+        return f"(CASE WHEN t.category = 'debit' THEN CASE {pcol} {cases} ELSE 0 END ELSE 0 END)"
 
-    def add(holder, pid, day, cat, refund, n, total) -> None:
-        key = (holder, pid, day, cat, refund)
-        g = groups.get(key)
-        if g is None:
-            groups[key] = [n, total]
-        else:
-            g[0] += n
-            g[1] += total
-
-    holder_sql = "COALESCE(CASE WHEN t.date >= h.change THEN h.after ELSE h.before END, 0)"
-    cat_sql = "(CASE t.category WHEN 'credit' THEN 0 WHEN 'debit' THEN 1 ELSE 2 END)"
-    key_sql = (
-        f"CASE WHEN {big} THEN -t.id ELSE "
-        f"(((({holder_sql} * 1024 + t.product_id) * 64 + {period}) * 4 + {cat_sql}) * 2 "
-        "+ (t.status = 'refund')) END"
-    )
-    big_ids: list[int] = []
-    for key, n, total in db.execute_sql(
-        f"SELECT {key_sql} AS k, COUNT(*), SUM(t.amount) FROM txn t CROSS JOIN tmp_hold h "
-        f"ON h.terminal_id = t.terminal_id WHERE {where} GROUP BY k",
-        (month,),
-    ):
-        if key < 0:
-            big_ids.append(-key)
-            continue
-        key, refund = divmod(key, 2)
-        key, cat = divmod(key, 4)
-        key, per = divmod(key, 64)
-        holder, pid = divmod(key, 1024)
-        add(holder or None, pid, starts_of[pid][per], _CAT_NAME[cat], refund, n, total)
-    db.execute_sql("DROP TABLE tmp_hold")
-
-    def day_period(pid: int, day: str) -> str:
-        starts = starts_of[pid]
-        return starts[max(0, bisect.bisect_right(starts, day) - 1)]
-
-    for i in range(0, len(big_ids), 500):
-        chunk = big_ids[i : i + 500]
-        marks = ", ".join("?" * len(chunk))
-        for tid, day, cat, refund, total in db.execute_sql(
-            "SELECT t.terminal_id, t.date, t.category, t.status = 'refund', t.amount FROM txn t "
-            f"WHERE t.id IN ({marks})",
-            chunk,
-        ):
-            pid = products[tid]
-            holder = ctx.replays.get(tid, empty).holder_on(day)
-            singles.append((holder, pid, day_period(pid, day), cat, refund, 1, total))
-    for i in range(0, len(multi), 500):
-        chunk = multi[i : i + 500]
-        marks = ", ".join("?" * len(chunk))
-        for tid, day, cat, refund, isbig, n, total in db.execute_sql(
-            f"SELECT t.terminal_id, t.date, t.category, t.status = 'refund', {big}, COUNT(*), "
-            f"SUM(t.amount) FROM txn t WHERE {where} AND t.terminal_id IN ({marks}) "
-            f"GROUP BY 1, 2, 3, 4, 5, CASE WHEN {big} THEN t.id ELSE 0 END",
-            (month, *chunk),
-        ):
-            pid = products[tid]
-            holder = ctx.replays[tid].holder_on(day)
-            row = (holder, pid, day_period(pid, day), cat, refund, n, total)
-            if isbig:
-                singles.append(row)
-            else:
-                add(*row)
-
-    terms_cache: dict[tuple, tuple[Terms, list[Terms]]] = {}
-    linear_rows = [(*k, n, total) for k, (n, total) in groups.items()]
-    for rows, linear in ((linear_rows, True), (singles, False)):
-        for holder, pid, day_text, cat, refund, n, total in rows:
-            refund = bool(refund)
-            chain = ctx.chain(holder)
-            key = (holder, pid, day_text)
-            cached = terms_cache.get(key)
-            if cached is None:
-                cached = terms_cache[key] = (
-                    ctx.price(pid, day_text),
-                    ctx.fee_terms(chain, pid, day_text),
-                )
-            price, effs = cached
-            if linear:
-                merchant = price.linear_fee_micro(cat, total, n, refund)
-                fees = [t.linear_fee_micro(cat, total, n, refund) for t in effs]
-            else:
-                merchant = price.fee_micro(cat, total, refund)
-                fees = [t.fee_micro(cat, total, refund) for t in effs]
-            pool[pid] += merchant - fees[0]
-            k = len(chain) - 1
-            for i in range(1, k + 1):
-                share = (merchant if i == k else fees[i + 1]) - fees[i]
-                a = acc[(chain[i], pid, cat)]
-                a[0] += n
-                a[1] += total
-                a[2] += share
-    return ShareTotals(acc, pool)
+    def totals(self) -> ShareTotals:
+        ctx = self.ctx
+        acc: dict[tuple[int | None, int, str], list[int]] = defaultdict(lambda: [0, 0, 0])
+        pool: dict[int, int] = defaultdict(int)
+        terms_cache: dict[tuple, tuple[Terms, list[Terms]]] = {}
+        for part in self.parts:
+            for key, band, n, total in part.result():
+                gid, rest = divmod(key, 8)
+                cat, refund = _CAT_NAME[rest >> 1], bool(rest & 1)
+                holder, pid, day = self.groups[gid]
+                chain = ctx.chain(holder)
+                cached = terms_cache.get((holder, pid, day))
+                if cached is None:
+                    cached = terms_cache[(holder, pid, day)] = (
+                        ctx.price(pid, day),
+                        ctx.fee_terms(chain, pid, day),
+                    )
+                price, effs = cached
+                if band == 0:  # no transaction of the group reaches any debit cap
+                    merchant = price.linear_fee_micro(cat, total, n, refund)
+                    fees = [t.linear_fee_micro(cat, total, n, refund) for t in effs]
+                else:  # each cap bites on all of the group's transactions or on none
+                    low = self.thresholds[pid][band - 1]
+                    merchant = price.bucket_fee_micro(cat, total, n, refund, low)
+                    fees = [t.bucket_fee_micro(cat, total, n, refund, low) for t in effs]
+                pool[pid] += merchant - fees[0]
+                k = len(chain) - 1
+                for i in range(1, k + 1):
+                    share = (merchant if i == k else fees[i + 1]) - fees[i]
+                    a = acc[(chain[i], pid, cat)]
+                    a[0] += n
+                    a[1] += total
+                    a[2] += share
+        return ShareTotals(acc, pool)
 
 
 # ------------------------------------------------------------------ the statement
@@ -715,10 +754,17 @@ def _carried(month: str | None) -> dict[tuple[int, int], int]:
     return {(a, p): c for a, p, c in rows}
 
 
-def _compute_one(ctx: Context, month: str, poster: _Poster, *, fingerprint: bool) -> None:
+def _compute_one(
+    ctx: Context,
+    month: str,
+    shares: ShareTotals,
+    items: dict[tuple[int | None, int, str], int],
+    *,
+    fingerprint: bool,
+) -> None:
+    """Write ``month``'s statements from its transaction shares and the per-terminal amounts
+    posted to it (sums by agent, product and kind)."""
     db = database.obj
-    shares = transaction_shares(ctx, month)
-    poster.post(month)
     lines: dict[tuple[int | None, int], dict[str, int]] = defaultdict(
         lambda: dict.fromkeys(LINE_FIELDS, 0)
     )
@@ -732,11 +778,9 @@ def _compute_one(ctx: Context, month: str, poster: _Poster, *, fingerprint: bool
         line[f"{cat}_amount"] = amount
         agents_tx[pid] += amount
     agency_items: dict[int, int] = defaultdict(int)
-    for agent, pid, kind, amount in db.execute_sql(
-        "SELECT agent_id, product_id, kind, SUM(amount) FROM terminal_item WHERE month = ? "
-        "GROUP BY agent_id, product_id, kind",
-        (month,),
-    ):
+    for (agent, pid, kind), amount in items.items():
+        if not amount:
+            continue
         if agent is None:
             if kind in ("cashback", "qualify_bonus", "unqualified_penalty"):
                 agency_items[pid] += amount
@@ -811,13 +855,9 @@ def _compute_one(ctx: Context, month: str, poster: _Poster, *, fingerprint: bool
     ).execute()
 
 
-def _data_months(ctx: Context, derived: list[DerivedItem]) -> set[str]:
+def _data_months(txn_months: list[str], items: list[DerivedItem]) -> set[str]:
     db = database.obj
-    months: set[str] = set()
-    cur = db.execute_sql("SELECT MIN(month) FROM txn").fetchone()[0]
-    while cur is not None:  # index skip-scan: one seek per distinct month
-        months.add(cur)
-        cur = db.execute_sql("SELECT MIN(month) FROM txn WHERE month > ?", (cur,)).fetchone()[0]
+    months = set(txn_months)
     for sql in (
         "SELECT DISTINCT substr(date, 1, 7) FROM terminal_event WHERE action != 'stock'",
         "SELECT DISTINCT month FROM adjustment",
@@ -825,7 +865,7 @@ def _data_months(ctx: Context, derived: list[DerivedItem]) -> set[str]:
         "SELECT DISTINCT month FROM terminal_item",
     ):
         months.update(r[0] for r in db.execute_sql(sql))
-    months.update(it.natural_date[:7] for it in derived)
+    months.update({it[4][:7] for it in items})
     return months
 
 
@@ -841,25 +881,44 @@ def compute_month(month: str, progress: Progress | None = None) -> ComputeResult
     """Compute ``month`` (and every earlier open month with data first).  Idempotent."""
     month = parse_month(month)
     report = progress or (lambda _p, _m: None)
-    with database.obj.atomic():
-        result = _compute(month, report)
+    # the readers are opened before the write transaction begins (see app.core.scans)
+    with scans.Readers() as readers, database.obj.atomic():
+        result = _compute(month, report, readers)
     return result
 
 
-def _compute(month: str, report: Progress) -> ComputeResult:
+def _compute(month: str, report: Progress, readers: scans.Readers) -> ComputeResult:
     report(2, "读取代理、政策与机具")
     ctx = load_context()
     if month in ctx.locked:
         raise UserError(f"{format_month(month)}已锁定,不能重新计算")
-    report(15, "计算激活、达标与押金")
-    derived, deposits = derive_terminal_items(ctx)
+    txn_months = _txn_months()
+    # the passes over the transactions start first and run beside what follows
+    qualified = readers.submit(qualification_task(ctx, txn_months))
+    passes = {
+        m: SharePass(ctx, m, readers)
+        for m in txn_months
+        if m <= month and m not in ctx.locked
+    }
+    report(15, "计算激活返现与押金")
+    splits = _Splits(ctx)
+    items, deposits = _derive_activation_and_deposits(ctx, splits)
     _write_deposits(deposits)
-    months = sorted(m for m in _data_months(ctx, derived) if m < month and m not in ctx.locked)
+    del deposits
+    report(20, "计算达标与未达标")
+    items += _derive_qualification(ctx, splits, qualified.result())
+    months = sorted(
+        m for m in _data_months(txn_months, items) if m < month and m not in ctx.locked
+    )
     months.append(month)
-    poster = _Poster(months, derived)
+    poster = _Poster(months, items)
+    poster.post()
+    del items, poster.items
     for i, m in enumerate(months):
         report(25 + 70 * i // len(months), f"计算{format_month(m)}分润")
-        _compute_one(ctx, m, poster, fingerprint=m == month)
+        share_pass = passes.pop(m, None)
+        shares = share_pass.totals() if share_pass else ShareTotals({}, {})
+        _compute_one(ctx, m, shares, poster.totals[m], fingerprint=m == month)
     row = database.obj.execute_sql(
         "SELECT COUNT(*), COALESCE(SUM(payable), 0) FROM statement WHERE month = ?", (month,)
     ).fetchone()
@@ -870,8 +929,8 @@ def _compute(month: str, report: Progress) -> ComputeResult:
 def lock_month(month: str, progress: Progress | None = None) -> ComputeResult:
     """Compute ``month`` once more and freeze it (锁定)."""
     month = parse_month(month)
-    with database.obj.atomic():
-        result = _compute(month, progress or (lambda _p, _m: None))
+    with scans.Readers() as readers, database.obj.atomic():
+        result = _compute(month, progress or (lambda _p, _m: None), readers)
         now = dt.datetime.now().replace(microsecond=0)
         MonthState.update(state="locked", locked_at=now).where(MonthState.month == month).execute()
     return result
@@ -886,67 +945,71 @@ def is_computed(month: str) -> bool:
 # ------------------------------------------------------------------ the statement as JSON
 
 
-def _category(line: StatementLine, cat: str) -> dict[str, int]:
-    return {
-        "count": getattr(line, f"{cat}_count"),
-        "volume_fen": getattr(line, f"{cat}_volume"),
-        "amount_fen": getattr(line, f"{cat}_amount"),
-    }
+_JSON_LINE_FIELDS = [f"{c}_{x}" for c in CATEGORIES for x in ("count", "volume", "amount")] + [
+    "cashback",
+    "qualify_bonus",
+    "unqualified_penalty",
+    "deposit_refund",
+    "deposit_deduction",
+    "adjustment",
+    "carried_in",
+    "subtotal",
+    "carried_out",
+]
 
 
 def statement_json(month: str) -> dict:
     """The month's statements exactly in the FORMATS.md schema (money in integer fen)."""
     month = parse_month(month)
     db = database.obj
-    agents = dict(db.execute_sql("SELECT id, code FROM agent").fetchall())
-    names = dict(db.execute_sql("SELECT id, name FROM agent").fetchall())
     products = dict(db.execute_sql("SELECT id, code FROM product").fetchall())
-    lines_by_stmt: dict[int, list[StatementLine]] = defaultdict(list)
-    query = StatementLine.select().join(Statement).where(Statement.month == month)
-    for line in query:
-        lines_by_stmt[line.statement_id].append(line)
+    cols = ", ".join(f"l.{f}" for f in _JSON_LINE_FIELDS)
+    lines_by_stmt: dict[int, list[tuple]] = defaultdict(list)
+    for row in db.execute_sql(
+        f"SELECT l.statement_id, l.product_id, {cols} FROM statement_line l "
+        "JOIN statement s ON s.id = l.statement_id WHERE s.month = ?",
+        (month,),
+    ):
+        lines_by_stmt[row[0]].append(row[1:])
     out_statements = []
-    stmts = sorted(
-        Statement.select().where(Statement.month == month), key=lambda s: agents[s.agent_id]
-    )
-    for s in stmts:
+    for sid, code, name, gross, tax, payable, on_hold in db.execute_sql(
+        "SELECT s.id, a.code, a.name, s.gross, s.tax, s.payable, s.on_hold FROM statement s "
+        "JOIN agent a ON a.id = s.agent_id WHERE s.month = ? ORDER BY a.code",
+        (month,),
+    ):
         prods = []
-        for line in sorted(lines_by_stmt[s.id], key=lambda ln: products[ln.product_id]):
-            entry: dict[str, object] = {"product": products[line.product_id]}
-            for cat in CATEGORIES:
-                entry[cat] = _category(line, cat)
-            entry.update(
-                {
-                    "cashback_fen": line.cashback,
-                    "qualify_bonus_fen": line.qualify_bonus,
-                    "unqualified_penalty_fen": line.unqualified_penalty,
-                    "deposit_refund_fen": line.deposit_refund,
-                    "deposit_deduction_fen": line.deposit_deduction,
-                    "adjustment_fen": line.adjustment,
-                    "carried_in_fen": line.carried_in,
-                    "subtotal_fen": line.subtotal,
-                    "carried_out_fen": line.carried_out,
+        for line in sorted(lines_by_stmt[sid], key=lambda ln: products[ln[0]]):
+            v = line[1:]
+            entry: dict[str, object] = {"product": products[line[0]]}
+            for k, cat in enumerate(CATEGORIES):
+                entry[cat] = {
+                    "count": v[3 * k],
+                    "volume_fen": v[3 * k + 1],
+                    "amount_fen": v[3 * k + 2],
                 }
-            )
+            for k, f in enumerate(_JSON_LINE_FIELDS[9:], start=9):
+                entry[f"{f}_fen"] = v[k]
             prods.append(entry)
         out_statements.append(
             {
-                "agent": agents[s.agent_id],
-                "name": names[s.agent_id],
+                "agent": code,
+                "name": name,
                 "products": prods,
-                "gross_fen": s.gross,
-                "tax_fen": s.tax,
-                "payable_fen": s.payable,
-                "on_hold": bool(s.on_hold),
+                "gross_fen": gross,
+                "tax_fen": tax,
+                "payable_fen": payable,
+                "on_hold": bool(on_hold),
             }
         )
     margins = [
-        {"product": products[m.product_id], "margin_fen": m.margin}
-        for m in sorted(
-            AgencyMargin.select().where(AgencyMargin.month == month),
-            key=lambda m: products[m.product_id],
+        {"product": products[pid], "margin_fen": margin}
+        for pid, margin in sorted(
+            db.execute_sql(
+                "SELECT product_id, margin FROM agency_margin WHERE month = ?", (month,)
+            ).fetchall(),
+            key=lambda m: products[m[0]],
         )
-        if m.margin != 0
+        if margin != 0
     ]
     return {"month": month, "statements": out_statements, "agency": {"products": margins}}
 

@@ -196,7 +196,12 @@ class Txn(BaseModel):
     batch_id: int | None
 
     class Meta:
-        indexes = ((("terminal", "date"), False), (("month", "date"), False))
+        # the schema itself is made by app/models/migrations; these mirror it
+        indexes = (
+            (("terminal", "date"), False),
+            (("month", "date"), False),
+            (("month", "terminal", "date", "category", "status", "amount"), False),  # v3
+        )
 
 
 class Adjustment(BaseModel):

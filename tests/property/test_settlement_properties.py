@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import random
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
@@ -56,6 +56,24 @@ class Scenario:
     price: P
     holders: dict[str, list[tuple[int, int | None]]]  # sn → [(day, holder)]
     txs: list[tuple[str, int, str, int, str, str]]  # id, day, sn, amount fen, cat, status
+    # later versions from an October day: of leaf agents' policies (raising a leaf never
+    # makes a negative 级差) and of the merchant price
+    changes: dict[int, list[tuple[int, P]]] = field(default_factory=dict)
+    price_changes: list[tuple[int, P]] = field(default_factory=list)
+
+    def policy_on(self, agent: int | None, day: int) -> P:
+        out = self.policies[agent]
+        for start, version in self.changes.get(agent, []) if agent is not None else []:
+            if start <= day:
+                out = version
+        return out
+
+    def price_on(self, day: int) -> P:
+        out = self.price
+        for start, version in self.price_changes:
+            if start <= day:
+                out = version
+        return out
 
 
 def scenario(seed: int) -> Scenario:
@@ -77,7 +95,10 @@ def scenario(seed: int) -> Scenario:
         if first is not None and rng.random() < 0.5:
             other = rng.choice([x for x in range(n)] + [None])
             if other != first:
-                timeline.append((rng.randint(2, 28), other))
+                timeline.append((rng.randint(2, 20), other))
+                third = rng.choice([x for x in range(n)])
+                if other is not None and third != other and rng.random() < 0.4:
+                    timeline.append((rng.randint(21, 28), third))  # a second change
         holders[sn] = timeline
     txs = []
     for j in range(rng.randint(1, 30)):
@@ -85,7 +106,21 @@ def scenario(seed: int) -> Scenario:
         amount = rng.choice([rng.randint(1, 5000), rng.randint(1, 200_000), rng.randint(100_000, 3_000_000)])
         txs.append((f"X{j}", rng.randint(1, 31), rng.choice(list(holders)), amount,
                     rng.choice(list(CATS)), status))
-    return Scenario(parents, policies, price, holders, txs)
+    leaves = [i for i in range(n) if i not in parents]
+    changes: dict[int, list[tuple[int, P]]] = {}
+    for leaf in leaves:
+        if rng.random() < 0.5:
+            days = sorted(rng.sample(range(2, 29), rng.randint(1, 5)))  # 4+ take the day path
+            version = policies[leaf]
+            changes[leaf] = []
+            for day in days:
+                version = _child(rng, version)
+                changes[leaf].append((day, version))
+    price_changes = []
+    if rng.random() < 0.3:
+        price_changes.append((rng.randint(2, 28), P(price.credit + 300, price.debit + 300,
+                              price.cap, price.scan + 300, price.per)))  # fmt: skip
+    return Scenario(parents, policies, price, holders, txs, changes, price_changes)
 
 
 def holder_on(timeline: list[tuple[int, int | None]], day: int) -> int | None:
@@ -112,8 +147,8 @@ def reference(sc: Scenario) -> tuple[dict[tuple[str, str], int], int]:
             node = sc.parents[node]
         chain.append(None)
         chain.reverse()
-        merchant = sc.price.fee(cat, amount, refund)
-        fees = [sc.policies[a].fee(cat, amount, refund) for a in chain]
+        merchant = sc.price_on(day).fee(cat, amount, refund)
+        fees = [sc.policy_on(a, day).fee(cat, amount, refund) for a in chain]
         pool += merchant - fees[0]
         for i in range(1, len(chain)):
             upper = merchant if i == len(chain) - 1 else fees[i + 1]
@@ -131,12 +166,15 @@ def files(sc: Scenario, folder: Path) -> dict[str, Path]:
     out = {
         "products": w("products.csv", "code,name\nP1,产品\n"),
         "prices": w("prices.csv", "product,effective_from,credit_rate,debit_rate,debit_cap,scan_rate,per_txn\n"
-                    f"P1,2026-09-01,{sc.price.csv()}\n"),
+                    f"P1,2026-09-01,{sc.price.csv()}\n"
+                    + "".join(f"P1,2026-10-{d:02d},{p.csv()}\n" for d, p in sc.price_changes)),
         "agents": w("agents.csv", "code,name,parent\n" + "".join(
             f"A{i},代理{i},{'' if p is None else f'A{p}'}\n" for i, p in enumerate(sc.parents))),
         "policies": w("policies.csv", "agent,product,effective_from,credit_rate,debit_rate,debit_cap,scan_rate,per_txn\n"
                       + "".join(f"{'AGENCY' if a is None else f'A{a}'},P1,2026-09-01,{p.csv()}\n"
-                                for a, p in sc.policies.items())),
+                                for a, p in sc.policies.items())
+                      + "".join(f"A{a},P1,2026-10-{d:02d},{p.csv()}\n"
+                                for a, versions in sc.changes.items() for d, p in versions)),
         "terminals": w("terminals.csv", "sn,product,stocked\n" + "".join(f"{sn},P1,2026-09-01\n" for sn in sc.holders)),
     }
     moves = ["sn,date,action,agent"]

@@ -23,8 +23,10 @@ def test_v1_database_is_migrated_and_keeps_its_data(tmp_path):
     con.close()
 
     db = open_database(path)
-    assert schema_version(db) == LATEST == 2
+    assert schema_version(db) == LATEST == 3
     assert "follow_up" in db.get_tables()
+    indexes = {i.name for i in db.get_indexes("txn")}
+    assert "txn_settle" in indexes  # v3: the month compute's covering index
     assert db.execute_sql("SELECT name FROM agent WHERE code = 'A1'").fetchone()[0] == "张建国"
     db.close()
     # opening again applies nothing more

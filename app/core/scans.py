@@ -1,0 +1,211 @@
+"""The passes over the transactions that a month compute makes, run side by side.
+
+Two million transactions are read twice per compute: once for 达标 (each terminal's volume
+inside its qualification window) and once for the shares (volume by holder, product,
+pricing period, category).  Both read only (month, terminal, day, category, status,
+amount), which the covering index ``txn_settle`` holds in that order, so SQLite answers
+from the index alone, terminal by terminal.
+
+The passes run on read-only connections of their own, one per core, in threads (SQLite
+releases the GIL while it steps).  They see what the compute's own connection sees
+because they start before it writes and the transactions table is never written during a
+compute.  A database in memory, or a compute called inside a caller's open transaction,
+runs the very same passes one after another on the main connection instead.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import sqlite3
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any, TypeVar
+
+from app.models import database
+
+T = TypeVar("T")
+Task = Callable[[sqlite3.Connection], T]
+
+COUNTED = "('success', 'refund')"
+_names = itertools.count(1)
+
+
+def _temp_name(stem: str) -> str:
+    return f"tmp_{stem}_{next(_names)}"
+
+
+class Readers:
+    """Run ``task(connection)`` callables in parallel on read-only connections."""
+
+    def __init__(self, workers: int | None = None):
+        db = database.obj
+        path = db.database
+        self.path: str | None = None
+        busy = db.connection().in_transaction  # a caller's open transaction: stay on it
+        if path and path != ":memory:" and not path.startswith("file:") and not busy:
+            self.path = path
+        self.workers = max(1, min(workers or (os.cpu_count() or 1), 4))
+        self._local = threading.local()
+        self._connections: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+        self._pool: ThreadPoolExecutor | None = None
+        if self.path is not None and self.workers > 1:
+            self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix="posdesk-scan")
+
+    @property
+    def parallel(self) -> bool:
+        return self._pool is not None
+
+    def _connection(self) -> sqlite3.Connection:
+        con = getattr(self._local, "con", None)
+        if con is None:
+            assert self.path is not None
+            con = sqlite3.connect(
+                f"file:{self.path}?mode=ro", uri=True, check_same_thread=False, timeout=30
+            )
+            # a small page cache: the passes stream the index once (peak memory)
+            con.execute("PRAGMA cache_size = -16000")
+            self._local.con = con
+            with self._lock:
+                self._connections.append(con)
+        return con
+
+    def _run(self, task: Task[T]) -> T:
+        return task(self._connection())
+
+    def submit(self, task: Task[T]) -> Future[T]:
+        if self._pool is not None:
+            return self._pool.submit(self._run, task)
+        fut: Future[T] = Future()
+        try:
+            fut.set_result(task(database.obj.connection()))
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller by result()
+            fut.set_exception(exc)
+        return fut
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+        with self._lock:
+            for con in self._connections:
+                con.close()
+            self._connections.clear()
+
+    def __enter__(self) -> Readers:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _with_temp(
+    con: sqlite3.Connection, stem: str, columns: str, rows: Iterable[Sequence[Any]]
+) -> str:
+    name = _temp_name(stem)
+    con.execute(f"CREATE TEMP TABLE {name} ({columns})")
+    marks = ", ".join("?" * (columns.count(",") + 1))
+    con.executemany(f"INSERT INTO {name} VALUES ({marks})", rows)
+    return name
+
+
+# ------------------------------------------------------------------ 达标 windows
+
+
+def qualification_task(
+    windows: list[tuple[int, str, str, int]], months: list[str]
+) -> Task[dict[int, str]]:
+    """For terminals with (id, first day, last day, target volume) windows: the first day
+    on which their window volume, summed day by day, reaches the target.
+
+    Two steps: the volume of each window's *positive* transactions (a running sum can
+    never pass it, so a terminal below target there cannot qualify), then day sums only
+    for the terminals that might, about one in five on a real office."""
+
+    def task(con: sqlite3.Connection) -> dict[int, str]:
+        targets = {w[0]: w[3] for w in windows}
+        win = _with_temp(
+            con, "window", "terminal_id INTEGER PRIMARY KEY, start TEXT, finish TEXT, target INTEGER",
+            windows,
+        )
+        cand = None
+        try:
+            gross: dict[int, int] = {}
+            for month in months:
+                for tid, volume in con.execute(
+                    f"SELECT w.terminal_id, SUM(MAX(t.amount, 0)) FROM {win} w CROSS JOIN txn t "
+                    "ON t.month = ? AND t.terminal_id = w.terminal_id "
+                    "AND t.date BETWEEN w.start AND w.finish "
+                    f"WHERE t.status IN {COUNTED} GROUP BY w.terminal_id",
+                    (month,),
+                ):
+                    gross[tid] = gross.get(tid, 0) + volume
+            maybe = [tid for tid, volume in gross.items() if volume >= targets[tid]]
+            del gross
+            if not maybe:
+                return {}
+            cand = _with_temp(con, "cand", "terminal_id INTEGER PRIMARY KEY", ((t,) for t in maybe))
+            days: dict[int, dict[str, int]] = {}
+            for month in months:
+                for tid, day, volume in con.execute(
+                    f"SELECT c.terminal_id, t.date, SUM(t.amount) FROM {cand} c "
+                    f"CROSS JOIN {win} w ON w.terminal_id = c.terminal_id CROSS JOIN txn t "
+                    "ON t.month = ? AND t.terminal_id = c.terminal_id "
+                    "AND t.date BETWEEN w.start AND w.finish "
+                    f"WHERE t.status IN {COUNTED} GROUP BY c.terminal_id, t.date",
+                    (month,),
+                ):
+                    per_day = days.get(tid)
+                    if per_day is None:
+                        per_day = days[tid] = {}
+                    per_day[day] = per_day.get(day, 0) + volume
+            out: dict[int, str] = {}
+            for tid, per_day in days.items():
+                total, target = 0, targets[tid]
+                for day in sorted(per_day):
+                    total += per_day[day]
+                    if total >= target:
+                        out[tid] = day
+                        break
+            return out
+        finally:
+            con.execute(f"DROP TABLE {win}")
+            if cand is not None:
+                con.execute(f"DROP TABLE {cand}")
+
+    return task
+
+
+# ------------------------------------------------------------------ shares
+
+
+def shares_task(
+    month: str, segments: list[tuple[int, int, str, str, int, int]], band_sql: str
+) -> Task[list[tuple[int, int, int, int]]]:
+    """Transactions of ``month`` in the ``segments`` (id, terminal, first day, day after,
+    group, product), grouped by (group, category, refund) packed as group × 8 + category ×
+    2 + refund, and by ``band_sql`` (over ``t`` and ``s.product``): rows (key, band,
+    count, volume)."""
+
+    def task(con: sqlite3.Connection) -> list[tuple[int, int, int, int]]:
+        seg = _with_temp(
+            con, "segment",
+            "id INTEGER PRIMARY KEY, terminal_id INTEGER, start TEXT, finish TEXT, "
+            "grp INTEGER, product INTEGER",
+            segments,
+        )
+        try:
+            return con.execute(
+                "SELECT (s.grp * 4 + (CASE t.category WHEN 'credit' THEN 0 WHEN 'debit' THEN 1 "
+                f"ELSE 2 END)) * 2 + (t.status = 'refund') AS k, {band_sql} AS b, COUNT(*), "
+                f"SUM(t.amount) FROM {seg} s CROSS JOIN txn t ON t.month = ? "
+                "AND t.terminal_id = s.terminal_id AND t.date >= s.start AND t.date < s.finish "
+                f"WHERE t.status IN {COUNTED} GROUP BY k, b",
+                (month,),
+            ).fetchall()
+        finally:
+            con.execute(f"DROP TABLE {seg}")
+
+    return task
