@@ -6,7 +6,8 @@ Measures, each against a baseline timed in the same run on the same machine:
 * transaction import (read CSV, validate, insert) vs a raw ``sqlite3.executemany`` of the
   same, already parsed rows into the same table (target ≤ 2×);
 * month compute vs a raw SQL ``GROUP BY`` pass over the same transactions (target ≤ 3×,
-  and ≤ 10 s);
+  and ≤ 10 s): the *first* compute of the freshly imported month (each run on its own
+  copy of the database), and a recompute of the computed month (nothing changed);
 * peak memory (max RSS) of a process that imports the month and computes it (≤ 400 MB).
 Prints medians and ratios; ``--write`` also records them in bench/RESULTS.md.
 """
@@ -154,7 +155,7 @@ def main() -> int:
     with open(tx_csv, encoding="utf-8") as f:
         n_rows = sum(1 for _ in csv.reader(f)) - 1
     print(f"{n_rows:,} transactions in {tx_csv.name} ({tx_csv.stat().st_size / 1e6:.0f} MB)")
-    imp, raw, comp, grp = [], [], [], []
+    imp, raw, comp, recomp, grp = [], [], [], [], []
     with tempfile.TemporaryDirectory(dir=OUT) as tmp:
         for i in range(args.runs):
             a, b = Path(tmp) / f"imp{i}.db", Path(tmp) / f"raw{i}.db"
@@ -165,14 +166,22 @@ def main() -> int:
             print(f"  run {i + 1}: import {imp[-1]:.2f} s, raw executemany {raw[-1]:.2f} s")
             b.unlink()
         full = Path(tmp) / "imp0.db"
+        for i in range(1, args.runs):
+            (Path(tmp) / f"imp{i}.db").unlink()
         for i in range(args.runs):
-            comp.append(_child(COMPUTE_CODE.format(db=str(full))))
-            grp.append(_child(GROUPBY_CODE.format(db=str(full))))
-            print(f"  run {i + 1}: month compute {comp[-1]:.2f} s, raw GROUP BY {grp[-1]:.2f} s")
+            fresh = Path(tmp) / f"comp{i}.db"
+            shutil.copy(full, fresh)  # the imported month, never computed
+            grp.append(_child(GROUPBY_CODE.format(db=str(fresh))))
+            comp.append(_child(COMPUTE_CODE.format(db=str(fresh))))
+            recomp.append(_child(COMPUTE_CODE.format(db=str(fresh))))
+            print(f"  run {i + 1}: raw GROUP BY {grp[-1]:.2f} s, first month compute {comp[-1]:.2f} s, "
+                  f"recompute {recomp[-1]:.2f} s")
+            fresh.unlink()
         peak_db = Path(tmp) / "peak.db"
         shutil.copy(base, peak_db)
         peak = _child(PEAK_CODE.format(db=str(peak_db), csv=str(tx_csv)))
-    m = {k: statistics.median(v) for k, v in (("imp", imp), ("raw", raw), ("comp", comp), ("grp", grp))}
+    m = {k: statistics.median(v) for k, v in
+         (("imp", imp), ("raw", raw), ("comp", comp), ("recomp", recomp), ("grp", grp))}  # fmt: skip
     lines = [
         f"Machine: {_machine()}",
         f"Data: large demo, {n_rows:,} transactions in one month, median of {args.runs} runs",
@@ -180,7 +189,8 @@ def main() -> int:
         "| measure | median | baseline (same run) | ratio | target |",
         "|---|---|---|---|---|",
         f"| transaction import | {m['imp']:.2f} s | raw executemany {m['raw']:.2f} s | {m['imp'] / m['raw']:.2f}× | ≤ 2× |",
-        f"| month compute | {m['comp']:.2f} s | raw GROUP BY {m['grp']:.2f} s | {m['comp'] / m['grp']:.2f}× | ≤ 3×, ≤ 10 s |",
+        f"| month compute, first | {m['comp']:.2f} s | raw GROUP BY {m['grp']:.2f} s | {m['comp'] / m['grp']:.2f}× | ≤ 3×, ≤ 10 s |",
+        f"| month compute, again | {m['recomp']:.2f} s | raw GROUP BY {m['grp']:.2f} s | {m['recomp'] / m['grp']:.2f}× | ≤ 3×, ≤ 10 s |",
         f"| peak memory (import + compute) | {peak:.0f} MB | | | ≤ 400 MB |",
     ]
     text = "\n".join(lines)

@@ -66,7 +66,7 @@ class Readers:
                 f"file:{self.path}?mode=ro", uri=True, check_same_thread=False, timeout=30
             )
             # a small page cache: the passes stream the index once (peak memory)
-            con.execute("PRAGMA cache_size = -16000")
+            con.execute("PRAGMA cache_size = -8000")
             self._local.con = con
             with self._lock:
                 self._connections.append(con)

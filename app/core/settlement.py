@@ -17,6 +17,7 @@ next open month as the difference, never by changing a locked month.
 from __future__ import annotations
 
 import bisect
+import contextlib
 import datetime as dt
 import functools
 import hashlib
@@ -316,13 +317,21 @@ def _txn_months() -> list[str]:
     return months
 
 
-def qualification_task(ctx: Context, txn_months: list[str]) -> scans.Task[dict[int, Day]]:
+def qualification_tasks(
+    ctx: Context, txn_months: list[str], parts: int
+) -> list[scans.Task[dict[int, Day]]]:
+    """The 达标 pass, its terminals split in ``parts``."""
     windows = qualification_windows(ctx)
     if not windows:
-        return lambda _con: {}
+        return []
     # a transaction dated in a window is settled in that month or later
     first = min(w[1] for w in windows)[:7]
-    return scans.qualification_task(windows, [m for m in txn_months if m >= first])
+    months = [m for m in txn_months if m >= first]
+    size = -(-len(windows) // parts)
+    return [
+        scans.qualification_task(windows[i : i + size], months)
+        for i in range(0, len(windows), size)
+    ]
 
 
 class _Splits:
@@ -462,7 +471,13 @@ class _Poster:
         self.totals: dict[str, dict[tuple[int | None, int, str], int]] = {m: {} for m in run}
         db = database.obj
         marks = ", ".join("?" * len(run))
-        db.execute_sql(f"DELETE FROM terminal_item WHERE month IN ({marks})", run)
+        kept = db.execute_sql(
+            f"SELECT 1 FROM terminal_item WHERE month NOT IN ({marks}) LIMIT 1", run
+        ).fetchone()
+        if kept:
+            db.execute_sql(f"DELETE FROM terminal_item WHERE month IN ({marks})", run)
+        else:  # every row is the run's: SQLite empties the table at once
+            db.execute_sql("DELETE FROM terminal_item")
 
     def post(self) -> None:
         db = database.obj
@@ -882,9 +897,22 @@ def compute_month(month: str, progress: Progress | None = None) -> ComputeResult
     month = parse_month(month)
     report = progress or (lambda _p, _m: None)
     # the readers are opened before the write transaction begins (see app.core.scans)
-    with scans.Readers() as readers, database.obj.atomic():
+    with _small_cache(), scans.Readers() as readers, database.obj.atomic():
         result = _compute(month, report, readers)
     return result
+
+
+@contextlib.contextmanager
+def _small_cache() -> Iterator[None]:
+    """A compute streams what it reads and writes each row once: a small page cache
+    serves it as well as the big one the imports want, and keeps the peak memory down."""
+    db = database.obj
+    size = db.execute_sql("PRAGMA cache_size").fetchone()[0]
+    db.execute_sql("PRAGMA cache_size = -16000")
+    try:
+        yield
+    finally:
+        db.execute_sql(f"PRAGMA cache_size = {int(size)}")
 
 
 def _compute(month: str, report: Progress, readers: scans.Readers) -> ComputeResult:
@@ -893,8 +921,9 @@ def _compute(month: str, report: Progress, readers: scans.Readers) -> ComputeRes
     if month in ctx.locked:
         raise UserError(f"{format_month(month)}已锁定,不能重新计算")
     txn_months = _txn_months()
-    # the passes over the transactions start first and run beside what follows
-    qualified = readers.submit(qualification_task(ctx, txn_months))
+    # the passes over the transactions start first and run beside what follows: 达标
+    # first (the per-terminal amounts wait for it), then the shares
+    qualifying = [readers.submit(t) for t in qualification_tasks(ctx, txn_months, readers.workers)]
     passes = {
         m: SharePass(ctx, m, readers)
         for m in txn_months
@@ -906,7 +935,11 @@ def _compute(month: str, report: Progress, readers: scans.Readers) -> ComputeRes
     _write_deposits(deposits)
     del deposits
     report(20, "计算达标与未达标")
-    items += _derive_qualification(ctx, splits, qualified.result())
+    qualified: dict[int, Day] = {}
+    for part in qualifying:
+        qualified.update(part.result())
+    items += _derive_qualification(ctx, splits, qualified)
+    del qualified
     months = sorted(
         m for m in _data_months(txn_months, items) if m < month and m not in ctx.locked
     )
@@ -929,7 +962,7 @@ def _compute(month: str, report: Progress, readers: scans.Readers) -> ComputeRes
 def lock_month(month: str, progress: Progress | None = None) -> ComputeResult:
     """Compute ``month`` once more and freeze it (锁定)."""
     month = parse_month(month)
-    with scans.Readers() as readers, database.obj.atomic():
+    with _small_cache(), scans.Readers() as readers, database.obj.atomic():
         result = _compute(month, progress or (lambda _p, _m: None), readers)
         now = dt.datetime.now().replace(microsecond=0)
         MonthState.update(state="locked", locked_at=now).where(MonthState.month == month).execute()

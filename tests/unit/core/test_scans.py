@@ -1,0 +1,75 @@
+"""The month compute's passes: debit cap bands, and parallel readers vs the main connection."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from app.core import scans, settlement
+from app.core.money import MICRO
+from app.core.policy import Terms
+from app.io.demo_load import load_demo
+
+
+def test_band_tree_finds_the_highest_threshold_reached():
+    edges = [100, 250, 400, 1_000, 5_000]
+    sql = settlement._band_tree(edges, 1, len(edges))
+    con = sqlite3.connect(":memory:")
+    con.execute("CREATE TABLE t (amount INTEGER)")
+    amounts = [100, 101, 249, 250, 399, 400, 999, 1_000, 4_999, 5_000, 9_999_999, -250, -5_000]
+    con.executemany("INSERT INTO t VALUES (?)", [(a,) for a in amounts])
+    got = dict(con.execute(f"SELECT t.amount, {sql} FROM t").fetchall())
+    # band i holds |amount| from edges[i-1] up to (not including) edges[i]
+    assert got == {
+        100: 1, 101: 1, 249: 1, 250: 2, 399: 2, 400: 3, 999: 3, 1_000: 4, 4_999: 4,
+        5_000: 5, 9_999_999: 5, -250: 2, -5_000: 5,
+    }  # fmt: skip
+
+
+def test_band_fee_is_the_sum_of_per_transaction_fees():
+    # A: debit 0.55 %, cap 20.00 → its cap bites from 2000 × 10⁶ / 5500 = 363,636.4 fen,
+    #    i.e. from 363,637 fen (3,636.37 元).
+    # B: debit 0.50 %, cap 25.00 → from 2500 × 10⁶ / 5000 = 500,000 fen (5,000.00 元).
+    a = Terms(debit_rate=5500, debit_cap=2000, per_txn=5)
+    b = Terms(debit_rate=5000, debit_cap=2500, per_txn=3)
+    assert (a.cap_threshold(), b.cap_threshold()) == (363_637, 500_000)
+    edges = [363_637, 500_000]
+    # band 1: 4,000.00 and 4,500.00 元.  A is capped on both: 2 × 20.00 + 2 × 0.05 = 40.10;
+    # B is not: (400,000 + 450,000) × 0.5 % = 4,250 fen, + 2 × 0.03 = 42.56 元.
+    assert a.bucket_fee_micro("debit", 850_000, 2, False, edges[0]) == 4_010 * MICRO
+    assert b.bucket_fee_micro("debit", 850_000, 2, False, edges[0]) == 4_256 * MICRO
+    # band 2: 6,000.00 元, both capped; a refund of it reverses the capped part only
+    assert b.bucket_fee_micro("debit", 600_000, 1, False, edges[1]) == 2_503 * MICRO
+    assert b.bucket_fee_micro("debit", -600_000, 1, True, edges[1]) == -2_500 * MICRO
+    # and always the same as pricing one by one
+    for terms in (a, b):
+        for low, group in ((edges[0], [400_000, 450_000, 499_999]), (edges[1], [500_000, 10**7])):
+            for refund in (False, True):
+                signed = [-x if refund else x for x in group]
+                one_by_one = sum(terms.fee_micro("debit", x, refund) for x in signed)
+                banded = terms.bucket_fee_micro("debit", sum(signed), len(signed), refund, low)
+                assert banded == one_by_one
+
+
+def test_parallel_readers_and_main_connection_give_the_same_month(db, monkeypatch):
+    load_demo("small", settle=False)
+    monkeypatch.setattr(scans.os, "cpu_count", lambda: 2)
+    with scans.Readers() as readers:
+        assert readers.parallel  # a file database outside a transaction: threads
+    settlement.compute_month("2026-10")
+    parallel = settlement.statement_json("2026-10")
+    items = db.execute_sql(
+        "SELECT terminal_id, kind, agent_id, month, amount FROM terminal_item ORDER BY 1, 2, 3, 4"
+    ).fetchall()
+    with db.atomic():  # inside a caller's transaction the passes run on its connection
+        with scans.Readers() as readers:
+            assert not readers.parallel
+        settlement.compute_month("2026-10")
+    assert settlement.statement_json("2026-10") == parallel
+    assert parallel["statements"]
+    assert (
+        db.execute_sql(
+            "SELECT terminal_id, kind, agent_id, month, amount FROM terminal_item "
+            "ORDER BY 1, 2, 3, 4"
+        ).fetchall()
+        == items
+    )
