@@ -152,11 +152,18 @@ def check_coverage(month: str, today: dt.date | None = None) -> Check:
     ):
         if day is not None:
             live[pid] = dt.date.fromisoformat(_iso(day))
+    # one probe per product and day through the (month, date) index: it stops at the first
+    # transaction of the product that day (about the whole month only where days are missing)
     seen: dict[int, set[dt.date]] = defaultdict(set)
-    for pid, day in db.execute_sql(
-        "SELECT product_id, date FROM txn WHERE month = ? GROUP BY product_id, date", (month,)
-    ):
-        seen[pid].add(dt.date.fromisoformat(_iso(day)))
+    days = [first + dt.timedelta(days=i) for i in range((month_last_day(month) - first).days + 1)]
+    for pid in products:
+        for day in days:
+            if db.execute_sql(
+                "SELECT 1 FROM txn INDEXED BY txn_month_date WHERE month = ? AND date = ? "
+                "AND product_id = ? LIMIT 1",
+                (month, day.isoformat(), pid),
+            ).fetchone():
+                seen[pid].add(day)
     rows = []
     for pid, (code, name) in products.items():
         if pid not in live and pid not in seen:
@@ -334,29 +341,33 @@ def suspected_duplicates(month: str) -> list[DuplicateGroup]:
     """Counted transactions of one terminal with equal time, amount and category."""
     month = _month(month)
     db = database.obj
-    groups = db.execute_sql(
-        "SELECT terminal_id, time, amount, category, COUNT(*) FROM txn "
+    # equal time implies equal day: candidates (terminal, day, category, amount) come from
+    # the covering index alone, then only their few rows are read for time and id
+    candidates = db.execute_sql(
+        "SELECT terminal_id, date, category, amount FROM txn "
         "WHERE month = ? AND status IN ('success', 'refund') "
-        "GROUP BY terminal_id, time, amount, category HAVING COUNT(*) > 1",
+        "GROUP BY terminal_id, date, category, amount HAVING COUNT(*) > 1",
         (month,),
     ).fetchall()
+    groups: list[tuple[int, str, int, str, list[str]]] = []
+    for tid, day, cat, amount in candidates:
+        by_time: dict[str, list[str]] = defaultdict(list)
+        for time, tx_id in db.execute_sql(
+            "SELECT time, tx_id FROM txn WHERE terminal_id = ? AND date = ? AND category = ? "
+            "AND amount = ? AND month = ? AND status IN ('success', 'refund')",
+            (tid, day, cat, amount, month),
+        ):
+            by_time[str(time)].append(tx_id)
+        groups += [(tid, t, amount, cat, sorted(ids)) for t, ids in by_time.items() if len(ids) > 1]
     if not groups:
         return []
     reviewed = reviewed_duplicates(month)
     labels = _terminal_labels(sorted({g[0] for g in groups}))
     out = []
-    for tid, time, amount, cat, n in groups:
-        ids = [
-            r[0]
-            for r in db.execute_sql(
-                "SELECT tx_id FROM txn WHERE terminal_id = ? AND time = ? AND amount = ? "
-                "AND category = ? AND month = ? AND status IN ('success', 'refund') ORDER BY tx_id",
-                (tid, time, amount, cat, month),
-            )
-        ]
+    for tid, time, amount, cat, ids in groups:
         sn = labels[tid][0]
         key = f"{sn}|{time}|{amount}|{cat}"
-        out.append(DuplicateGroup(key, sn, str(time), amount, cat, n, ids, key in reviewed))
+        out.append(DuplicateGroup(key, sn, time, amount, cat, len(ids), ids, key in reviewed))
     out.sort(key=lambda g: (g.sn, g.time))
     return out
 

@@ -2,10 +2,13 @@
 
 ``compute_month(M)`` recomputes every open month with data up to M, in order, then M;
 ``lock_month(M)`` computes and freezes.  The heavy part, pricing millions of transactions
-along their agent chains, is one set-based SQL pass: transactions are grouped by (holder,
-product, pricing period, category, refund) and each group is priced in Python with the
-linear fee formula.  Debit transactions large enough to reach *any* debit cap of their
-product are priced one by one, so the cap stays exact.
+along their agent chains, is one set-based SQL pass per month (``SharePass``): each
+terminal's month is cut into segments with one holder and one pricing period, read as
+ranges of the covering index, and the transactions are grouped by (holder, product,
+period, category, refund, debit band); each group is priced in Python with the linear fee
+formula.  Debit transactions are banded by the product's cap thresholds so that inside a
+band every cap bites on all of them or on none: the cap stays exact.  The passes over the
+transactions run on read-only connections beside the rest (``app.core.scans``).
 
 Per-terminal amounts (activation cashback, 达标 bonus, 未达标 penalty, deposit deduction and
 refund) are derived for every terminal with their natural day, then *posted*: the amount a
