@@ -21,6 +21,7 @@ import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
 from typing import Any, TypeVar
 
 from app.models import database
@@ -62,9 +63,10 @@ class Readers:
         con = getattr(self._local, "con", None)
         if con is None:
             assert self.path is not None
-            con = sqlite3.connect(
-                f"file:{self.path}?mode=ro", uri=True, check_same_thread=False, timeout=30
-            )
+            # a URI from the absolute path: drive letters, spaces, '#', Chinese names all
+            # percent-encoded the way SQLite decodes them, on Windows as elsewhere
+            uri = Path(self.path).resolve().as_uri() + "?mode=ro"
+            con = sqlite3.connect(uri, uri=True, check_same_thread=False, timeout=30)
             # a small page cache: the passes stream the index once (peak memory)
             con.execute("PRAGMA cache_size = -8000")
             self._local.con = con

@@ -73,3 +73,19 @@ def test_parallel_readers_and_main_connection_give_the_same_month(db, monkeypatc
         ).fetchall()
         == items
     )
+
+
+def test_readers_open_a_database_whose_path_has_spaces_hash_and_chinese(tmp_path):
+    from app.models.db import open_database
+
+    db = open_database(tmp_path / "代理 #1" / "posdesk.db")
+    try:
+        db.execute_sql("INSERT INTO setting (key, value) VALUES ('agency_name', '鑫联')")
+        with scans.Readers(workers=2) as readers:
+            assert readers.parallel
+            row = readers.submit(
+                lambda con: con.execute("SELECT value FROM setting").fetchone()
+            ).result()
+        assert row == ("鑫联",)
+    finally:
+        db.close()
