@@ -468,31 +468,61 @@ class _Poster:
     its locked rows, read terminal by terminal alongside the derived items.  The sums per
     (month, agent, product, kind) are kept for the statement lines."""
 
+    REWRITE_ALL = 100_000  # changed rows beyond which a recompute rewrites every row
+
     def __init__(self, run: list[str], items: list[DerivedItem]):
         self.run = run
         self.items = items
         self.totals: dict[str, dict[tuple[int | None, int, str], int]] = {m: {} for m in run}
-        db = database.obj
-        marks = ", ".join("?" * len(run))
-        kept = db.execute_sql(
-            f"SELECT 1 FROM terminal_item WHERE month NOT IN ({marks}) LIMIT 1", run
-        ).fetchone()
-        if kept:
-            db.execute_sql(f"DELETE FROM terminal_item WHERE month IN ({marks})", run)
-        else:  # every row is the run's: SQLite empties the table at once
-            db.execute_sql("DELETE FROM terminal_item")
+        self.marks = ", ".join("?" * len(run))
 
     def post(self) -> None:
+        """Write the run's rows.  A first compute inserts them; a recompute compares them
+        terminal by terminal with the rows already there and rewrites only the terminals
+        whose amounts changed (most do not between two computes)."""
         db = database.obj
-        frozen = db.execute_sql(
-            "SELECT 1 FROM terminal_item WHERE month < ? LIMIT 1", (self.run[-1],)
+        run, marks = self.run, self.marks
+        self.items.sort(key=operator.itemgetter(0))  # by terminal (sorted runs: merges)
+        self.frozen = bool(
+            db.execute_sql(
+                f"SELECT 1 FROM terminal_item WHERE month < ? AND month NOT IN ({marks}) LIMIT 1",
+                (run[-1], *run),
+            ).fetchone()
+        )
+        existing = db.execute_sql(
+            f"SELECT 1 FROM terminal_item WHERE month IN ({marks}) LIMIT 1", run
         ).fetchone()
+        if existing:
+            diff = self._changed()
+            if diff is not None:
+                terminals, rows = diff
+                db.cursor().executemany(
+                    f"DELETE FROM terminal_item WHERE terminal_id = ? AND month IN ({marks})",
+                    [(tid, *run) for tid in sorted(terminals)],
+                )
+                self._insert(iter(rows), staged=False)
+                return
+            self.totals = {m: {} for m in run}
+            kept = db.execute_sql(
+                f"SELECT 1 FROM terminal_item WHERE month NOT IN ({marks}) LIMIT 1", run
+            ).fetchone()
+            if kept:
+                db.execute_sql(f"DELETE FROM terminal_item WHERE month IN ({marks})", run)
+            else:  # every row is the run's: SQLite empties the table at once
+                db.execute_sql("DELETE FROM terminal_item")
+        self._insert(self._rows(), staged=self.frozen)
+
+    def _rows(self) -> Iterator[tuple]:
+        return self._replayed() if self.frozen else self._once()
+
+    def _insert(self, rows: Iterator[tuple], *, staged: bool) -> None:
+        db = database.obj
         insert = (
             "INSERT INTO {} (terminal_id, kind, agent_id, product_id, natural_date, month, "
             "amount) VALUES (?, ?, ?, ?, ?, ?, ?)"
         )
-        if not frozen:
-            db.cursor().executemany(insert.format("terminal_item"), self._once())
+        if not staged:
+            db.cursor().executemany(insert.format("terminal_item"), rows)
             return
         # rows are read from terminal_item while the new ones are made: stage them apart
         db.execute_sql("DROP TABLE IF EXISTS tmp_posting")
@@ -500,12 +530,42 @@ class _Poster:
             "CREATE TEMP TABLE tmp_posting (terminal_id INTEGER, kind TEXT, agent_id INTEGER, "
             "product_id INTEGER, natural_date TEXT, month TEXT, amount INTEGER)"
         )
-        db.cursor().executemany(insert.format("tmp_posting"), self._replayed())
+        db.cursor().executemany(insert.format("tmp_posting"), rows)
         db.execute_sql(
             "INSERT INTO terminal_item (terminal_id, kind, agent_id, product_id, natural_date, "
             "month, amount) SELECT * FROM tmp_posting"
         )
         db.execute_sql("DROP TABLE tmp_posting")
+
+    def _changed(self) -> tuple[set[int], list[tuple]] | None:
+        """The terminals whose rows for the run's months differ from those stored, with
+        their new rows; None when so many differ that rewriting everything is cheaper."""
+        old = database.obj.execute_sql(
+            "SELECT terminal_id, kind, agent_id, product_id, natural_date, month, amount "
+            f"FROM terminal_item WHERE month IN ({self.marks}) ORDER BY terminal_id",
+            self.run,
+        )
+        pending = next(old, None)
+        terminals: set[int] = set()
+        rows: list[tuple] = []
+        for tid, group in itertools.groupby(self._rows(), key=operator.itemgetter(0)):
+            new = set(group)
+            before: set[tuple] = set()
+            while pending is not None and pending[0] <= tid:
+                if pending[0] < tid:
+                    terminals.add(pending[0])  # a terminal with no rows any more
+                else:
+                    before.add(pending)
+                pending = next(old, None)
+            if new != before:
+                terminals.add(tid)
+                rows.extend(new)
+                if len(rows) > self.REWRITE_ALL:
+                    return None
+        while pending is not None:
+            terminals.add(pending[0])
+            pending = next(old, None)
+        return terminals, rows
 
     def _count(self, month: str, agent: int | None, pid: int, kind: str, amount: int) -> None:
         totals = self.totals[month]
@@ -533,7 +593,6 @@ class _Poster:
             (self.run[-1],),
         )
         items = self.items
-        items.sort(key=operator.itemgetter(0))  # by terminal (two sorted runs: one merge)
         i, n = 0, len(items)
         pending = next(frozen, None)
         while i < n or pending is not None:

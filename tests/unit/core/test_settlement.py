@@ -458,3 +458,33 @@ def test_compute_runs_earlier_open_months_for_carry(db, tmp_path):
     office.tx("X1,2026-10-05 10:00:00,T1,M1,10000.00,贷记卡,成功")
     nov = office.compute("2026-11")  # October was never computed by hand
     assert product(nov, "A3")["carried_in_fen"] == 300
+
+
+def test_recompute_rewrites_exactly_the_terminals_that_changed(full, db):
+    # 10-05: 100.00 activates T1 (cashback, deposit refund), far below the 达标 volume
+    full.tx("X1,2026-10-05 10:00:00,T1,M1,100.00,贷记卡,成功")
+    full.compute()
+
+    def ledger():
+        return sorted(
+            db.execute_sql(
+                "SELECT terminal_id, kind, COALESCE(agent_id, 0), natural_date, month, amount "
+                "FROM terminal_item"
+            ).fetchall()
+        )
+
+    before = ledger()
+    assert not [r for r in before if r[1] == "qualify_bonus"]
+    # 10-12: 50,000.00 more reaches 50,000 → 达标 bonus 30 / 10 / 5 on 10-12
+    full.tx("X2,2026-10-12 10:00:00,T1,M1,50000.00,贷记卡,成功")
+    data = full.compute()
+    assert product(data, "A3")["qualify_bonus_fen"] == 3000
+    after = ledger()
+    bonus = [(r[3], r[5]) for r in after if r[1] == "qualify_bonus"]
+    # A3 30, A2 40 − 30, A1 45 − 40, and the agency keeps the company's 50 − 45
+    assert sorted(bonus) == [("2026-10-12", a) for a in (500, 500, 1000, 3000)]
+    # the stored ledger is what a compute from nothing writes
+    db.execute_sql("DELETE FROM terminal_item")
+    full.compute()
+    assert ledger() == after
+    assert set(before) < set(after)
