@@ -477,9 +477,9 @@ class _Poster:
         self.marks = ", ".join("?" * len(run))
 
     def post(self) -> None:
-        """Write the run's rows.  A first compute inserts them; a recompute compares them
-        terminal by terminal with the rows already there and rewrites only the terminals
-        whose amounts changed (most do not between two computes)."""
+        """Write the run's rows.  A first compute inserts them.  A recompute next to locked
+        months compares them terminal by terminal with the rows already there and rewrites
+        only the terminals whose amounts changed (most do not between two computes)."""
         db = database.obj
         run, marks = self.run, self.marks
         self.items.sort(key=operator.itemgetter(0))  # by terminal (sorted runs: merges)
@@ -493,7 +493,9 @@ class _Poster:
             f"SELECT 1 FROM terminal_item WHERE month IN ({marks}) LIMIT 1", run
         ).fetchone()
         if existing:
-            diff = self._changed()
+            # with locked rows kept, deleting the run's rows costs as much as writing them:
+            # compare first; without, the table is emptied at once and rewritten
+            diff = self._changed() if self.frozen else None
             if diff is not None:
                 terminals, rows = diff
                 db.cursor().executemany(

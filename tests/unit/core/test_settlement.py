@@ -460,6 +460,36 @@ def test_compute_runs_earlier_open_months_for_carry(db, tmp_path):
     assert product(nov, "A3")["carried_in_fen"] == 300
 
 
+def test_recompute_next_to_a_locked_month_rewrites_the_terminals_that_changed(full, db):
+    # October: 10-05 100.00 activates T1 (window 10-05 … 11-03, 达标 at 50,000.00); locked
+    full.tx("X1,2026-10-05 10:00:00,T1,M1,100.00,贷记卡,成功")
+    settlement.lock_month("2026-10")
+    full.tx("X2,2026-11-01 10:00:00,T1,M1,100.00,贷记卡,成功")
+    full.compute("2026-11")
+
+    def ledger():
+        return sorted(
+            db.execute_sql(
+                "SELECT terminal_id, kind, COALESCE(agent_id, 0), natural_date, month, amount "
+                "FROM terminal_item WHERE month = '2026-11'"
+            ).fetchall()
+        )
+
+    assert not [r for r in ledger() if r[1] == "qualify_bonus"]
+    # 11-02: 50,000.00 more reaches the target inside the window → 达标 bonus on 11-02
+    full.tx("X3,2026-11-02 10:00:00,T1,M1,50000.00,贷记卡,成功")
+    data = full.compute("2026-11")
+    assert product(data, "A3")["qualify_bonus_fen"] == 3000
+    after = ledger()
+    bonus = [(r[3], r[5]) for r in after if r[1] == "qualify_bonus"]
+    # A3 30, A2 40 − 30, A1 45 − 40, and the agency keeps the company's 50 − 45
+    assert sorted(bonus) == [("2026-11-02", a) for a in (500, 500, 1000, 3000)]
+    # the stored ledger is what a compute from nothing writes next to the locked month
+    db.execute_sql("DELETE FROM terminal_item WHERE month = '2026-11'")
+    full.compute("2026-11")
+    assert ledger() == after
+
+
 def test_recompute_rewrites_exactly_the_terminals_that_changed(full, db):
     # 10-05: 100.00 activates T1 (cashback, deposit refund), far below the 达标 volume
     full.tx("X1,2026-10-05 10:00:00,T1,M1,100.00,贷记卡,成功")
