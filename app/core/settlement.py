@@ -449,7 +449,17 @@ def _derive_qualification(
 
 
 def _write_deposits(deposits: list[DepositRow]) -> None:
+    """Replace the deposit ledger (``deposits`` by terminal), unless it is already so."""
     db = database.obj
+    stored = (
+        "SELECT terminal_id, agent_id, product_id, amount, method, allocated_on, state, "
+        "settled_on FROM deposit ORDER BY terminal_id"
+    )
+    if (
+        db.execute_sql("SELECT 1 FROM deposit LIMIT 1").fetchone()
+        and db.execute_sql(stored).fetchall() == deposits
+    ):
+        return
     db.execute_sql("DELETE FROM deposit")
     db.cursor().executemany(
         "INSERT INTO deposit (terminal_id, agent_id, product_id, amount, method, allocated_on, "

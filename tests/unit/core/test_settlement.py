@@ -518,3 +518,15 @@ def test_recompute_rewrites_exactly_the_terminals_that_changed(full, db):
     full.compute()
     assert ledger() == after
     assert set(before) < set(after)
+
+
+def test_recompute_updates_the_deposit_ledger(full, db):
+    # T1 handed to A3 on 10-01 with a deducted deposit: held until it activates
+    full.compute()
+    state = "SELECT state, settled_on FROM deposit WHERE terminal_id = (SELECT id FROM terminal WHERE sn = 'T1')"
+    assert db.execute_sql(state).fetchone() == ("held", None)
+    full.compute()  # nothing changed: the ledger is kept as it is
+    assert db.execute_sql(state).fetchone() == ("held", None)
+    full.tx("X1,2026-10-05 10:00:00,T1,M1,100.00,贷记卡,成功")  # activates within 60 days
+    full.compute()
+    assert db.execute_sql(state).fetchone() == ("refunded", "2026-10-05")
