@@ -22,35 +22,35 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import itertools
 import multiprocessing
 import os
 import queue as queue_module
 import re
 import shutil
 import tempfile
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 from xml.sax.saxutils import escape
 
 from reportlab import rl_config
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_LEFT
 from reportlab.lib.pagesizes import A4
+from reportlab.lib.rl_accel import fp_str
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
+from reportlab.pdfgen.textobject import PDFTextObject
 from reportlab.platypus import (
     BaseDocTemplate,
     Flowable,
     Frame,
     KeepTogether,
-    PageBreakIfNotEmpty,
     PageTemplate,
     Paragraph,
     Spacer,
@@ -752,27 +752,41 @@ def _table(
     return t
 
 
-class _SlipStart(Flowable):
-    """Invisible marker: the slip whose header and page numbers the following pages carry."""
+_RUN_MARK = re.compile("\x00([0-9]+)\x00")
 
-    def __init__(self, data: SlipData, key: int):
-        super().__init__()
-        self.data = data
-        self.key = key
-        self.width = self.height = 0
-
-    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:
-        return 0, 0
-
-    def draw(self) -> None:
-        self.canv._slip = self.data  # type: ignore[attr-defined]
-        self.canv._slip_key = self.key  # type: ignore[attr-defined]
+# A run of TrueType text as drawn: font name, size, leading, text.
+_Run = tuple[str, float, float, str]
 
 
-class _NumberedCanvas(Canvas):
-    """Writes "第 X 页 / 共 Y 页" per slip without holding pages back: Y is a small form
-    (PDF XObject) per slip, referenced on each of its pages and filled in at the end, so
-    a combined file of thousands of slips streams page by page."""
+class _PageBody(NamedTuple):
+    """What the flowables drew on one page, before its text is encoded for a document's
+    font subsets: PDF operators with ``\\x00n\\x00`` where text run ``n`` goes."""
+
+    code: list[str]
+    runs: list[_Run]
+
+
+class _RunText(PDFTextObject):
+    """A text object that leaves a mark for each run of TrueType text instead of encoding
+    it; the canvas encodes the page when the page is shown.  The character codes of a
+    subset font belong to one document, so this is what lets a page drawn once go into
+    both the agent's own file and the combined file."""
+
+    def _formatText(self, text: Any) -> str:
+        if type(text) is str and pdfmetrics.getFont(self._fontname)._dynamicFont:
+            canv: _SlipCanvas = self._canvas
+            return canv.mark_run((self._fontname, self._fontsize, self._leading, text))
+        return str(super()._formatText(text))
+
+
+class _SlipCanvas(Canvas):
+    """The canvas of every slip, combined and summary file.
+
+    * Writes "第 X 页 / 共 Y 页" per slip without holding pages back: Y is a small form
+      (PDF XObject) per slip, referenced on each of its pages and filled in at the end.
+    * Text is encoded when a page is shown (see ``_RunText``): ``page_body`` hands out a
+      page as drawn so far and ``put_page_body`` draws it again on another canvas, which
+      costs a fraction of laying the slip out a second time."""
 
     fixed_date: str = ""
 
@@ -780,9 +794,77 @@ class _NumberedCanvas(Canvas):
         super().__init__(*args, **kwargs)
         self._pn_count: dict[object, int] = {}
         self._pn_names: dict[object, str] = {}
+        self._runs: list[_Run] = []
+        self._run_stack: list[list[_Run]] = []
+        self._encoded: dict[_Run, str] = {}
         if self.fixed_date:
             stamp = "D:" + re.sub(r"\D", "", self.fixed_date)[:14].ljust(14, "0")
             self.setDateFormatter(lambda *_: stamp)
+
+    # ------------------------------------------------------------ text runs
+
+    def beginText(self, x: float = 0, y: float = 0, direction: Any = None) -> _RunText:
+        return _RunText(self, x, y, direction=direction)
+
+    def mark_run(self, run: _Run) -> str:
+        self._runs.append(run)
+        return f"\x00{len(self._runs) - 1}\x00"
+
+    def _encode_run(self, run: _Run) -> str:
+        # the same operators as PDFTextObject._formatText, except that every run selects
+        # its font: a run no longer knows which subset the text before it ended in
+        out = self._encoded.get(run)
+        if out is None:
+            name, size, leading, text = run
+            font = pdfmetrics.getFont(name)
+            doc = self._doc
+            tf = f"{fp_str(size)} Tf {fp_str(leading)} TL"
+            out = " ".join(
+                f"{font.getSubsetInternalName(subset, doc)} {tf} ({self._escape(chunk)}) Tj"
+                for subset, chunk in font.splitString(text, doc)
+            )
+            self._encoded[run] = out
+        return out
+
+    def _encode_code(self) -> None:
+        runs = self._runs
+        if runs:
+
+            def put(m: re.Match[str]) -> str:
+                return self._encode_run(runs[int(m.group(1))])
+
+            code: list[str] = self._code
+            code[:] = [_RUN_MARK.sub(put, c) if "\x00" in c else c for c in code]
+            self._runs = []
+
+    def page_body(self) -> _PageBody:
+        """The page as drawn so far, to be drawn again with ``put_page_body``."""
+        if self._formsinuse or self._run_stack:
+            raise RuntimeError("a slip body with forms or images cannot be copied")
+        return _PageBody(list(self._code), list(self._runs))
+
+    def put_page_body(self, body: _PageBody) -> None:
+        """Start the current (empty) page with ``body``."""
+        if self._code or self._runs:
+            raise RuntimeError("put_page_body on a page that has been drawn on")
+        self._code.extend(body.code)
+        self._runs = list(body.runs)
+
+    def showPage(self) -> None:
+        self._encode_code()
+        super().showPage()
+
+    def beginForm(self, *args: Any, **kwargs: Any) -> None:
+        self._run_stack.append(self._runs)
+        self._runs = []
+        super().beginForm(*args, **kwargs)
+
+    def endForm(self, **extra_attributes: Any) -> None:
+        self._encode_code()
+        super().endForm(**extra_attributes)
+        self._runs = self._run_stack.pop()
+
+    # ------------------------------------------------------------ page numbers
 
     def mark_page(self, key: object) -> None:
         """Called at the end of each page with the key of the slip it belongs to."""
@@ -807,8 +889,8 @@ class _NumberedCanvas(Canvas):
         super().save()
 
 
-def _canvas_maker(fixed_date: str) -> type[_NumberedCanvas]:
-    return type("_SlipCanvas", (_NumberedCanvas,), {"fixed_date": fixed_date})
+def _canvas_maker(fixed_date: str) -> type[_SlipCanvas]:
+    return type("_DatedSlipCanvas", (_SlipCanvas,), {"fixed_date": fixed_date})
 
 
 def _draw_watermark(canv: Canvas) -> None:
@@ -885,25 +967,75 @@ def _lock_text(data: SlipData, locked: bool) -> str:
     return "本月未锁定 · 草稿，数字可能变动"
 
 
+class _Decor(NamedTuple):
+    """The header and footer of a slip's pages (the page number aside)."""
+
+    agency: str
+    logo: str
+    title: str
+    subtitle: str
+    right: str
+    lock_text: str
+    footer: str
+    locked: bool
+
+
+def _slip_decor(data: SlipData, locked: bool) -> _Decor:
+    return _Decor(
+        data.agency_name,
+        data.agency_logo,
+        f"分润单 {format_month(data.month)}",
+        f"代理商 {data.agent_code} {data.agent_name}",
+        "  ".join(x for x in (data.agency_address, data.agency_phone) if x),
+        _lock_text(data, locked),
+        f"打印时间 {data.printed_at}    校验码 {data.fingerprint}",
+        locked,
+    )
+
+
+def _decorate(canv: _SlipCanvas, decor: _Decor, key: object) -> None:
+    """Header, footer, watermark and page number of one page of slip ``key``."""
+    _draw_header(canv, decor.agency, decor.logo, decor.title, decor.subtitle, decor.right)
+    _draw_footer(canv, decor.lock_text, decor.footer)
+    if not decor.locked:
+        _draw_watermark(canv)
+    canv.mark_page(key)
+
+
+def _doc_info(locked: bool, title: str, author: str) -> dict[str, Any]:
+    return dict(
+        pagesize=A4,
+        title=title,
+        author=author,
+        subject="分润单",
+        creator="分润台 POSDesk",
+        producer="分润台 POSDesk",
+        invariant=1 if locked else 0,
+        lang="zh-CN",
+        initialFontName=register_font(),
+    )
+
+
 class _SlipDoc(BaseDocTemplate):
-    def __init__(self, path: str, *, locked: bool, title: str, author: str):
+    """One agent's slip.  With ``keep_pages`` it also keeps each page's body (everything
+    but header and footer) for the combined file."""
+
+    def __init__(self, path: str, data: SlipData, *, locked: bool, keep_pages: bool = False):
         super().__init__(
             path,
-            pagesize=A4,
             leftMargin=MARGIN_X,
             rightMargin=MARGIN_X,
             topMargin=TOP,
             bottomMargin=BOTTOM,
-            title=title,
-            author=author,
-            subject="分润单",
-            creator="分润台 POSDesk",
-            producer="分润台 POSDesk",
-            invariant=1 if locked else 0,
-            lang="zh-CN",
-            initialFontName=register_font(),
+            **_doc_info(
+                locked,
+                f"分润单 {format_month(data.month)} {data.agent_code} {data.agent_name}",
+                data.agency_name,
+            ),
         )
-        self.locked = locked
+        self.decor = _slip_decor(data, locked)
+        self.pages: list[_PageBody] = []
+        self.keep_pages = keep_pages
         frame = Frame(
             MARGIN_X,
             BOTTOM,
@@ -917,32 +1049,42 @@ class _SlipDoc(BaseDocTemplate):
         )
         self.addPageTemplates([PageTemplate("slip", [frame], onPageEnd=self._page_end)])
 
-    def handle_flowable(self, flowables: list[Flowable]) -> None:
-        if flowables and isinstance(flowables[0], _LazySlips):
-            flowables[0:1] = flowables[0].expand()
-            return
-        super().handle_flowable(flowables)
-
     def _page_end(self, canv: Canvas, doc: BaseDocTemplate) -> None:
-        data: SlipData | None = getattr(canv, "_slip", None)
-        if data is None:
-            return
-        _draw_header(
-            canv,
-            data.agency_name,
-            data.agency_logo,
-            f"分润单 {format_month(data.month)}",
-            f"代理商 {data.agent_code} {data.agent_name}",
-            "  ".join(x for x in (data.agency_address, data.agency_phone) if x),
+        assert isinstance(canv, _SlipCanvas)
+        if self.keep_pages:
+            self.pages.append(canv.page_body())
+        _decorate(canv, self.decor, 0)
+
+
+class _CombinedFile:
+    """All slips in one file for printing, fed slip by slip with the page bodies their
+    own files were drawn from: each slip is laid out once for both files."""
+
+    def __init__(self, path: str | Path, month: str, agency: str, locked: bool, fixed: str):
+        info = _doc_info(locked, f"分润单 {format_month(month)}（全部）", agency)
+        self.canv = _canvas_maker(fixed)(
+            str(path),
+            pagesize=info.pop("pagesize"),
+            invariant=info.pop("invariant"),
+            initialFontName=info.pop("initialFontName"),
+            lang=info.pop("lang"),
         )
-        _draw_footer(
-            canv,
-            _lock_text(data, self.locked),
-            f"打印时间 {data.printed_at}    校验码 {data.fingerprint}",
-        )
-        if not self.locked:
-            _draw_watermark(canv)
-        canv.mark_page(getattr(canv, "_slip_key", 0))  # type: ignore[attr-defined]
+        self.canv.setAuthor(info["author"])
+        self.canv.setTitle(info["title"])
+        self.canv.setSubject(info["subject"])
+        self.canv.setCreator(info["creator"])
+        self.canv.setProducer(info["producer"])
+        self.slips = 0
+
+    def add(self, decor: _Decor, pages: list[_PageBody]) -> None:
+        for body in pages:
+            self.canv.put_page_body(body)
+            _decorate(self.canv, decor, self.slips)
+            self.canv.showPage()
+        self.slips += 1
+
+    def save(self) -> None:
+        self.canv.save()
 
 
 def _identity(data: SlipData, st: dict[str, ParagraphStyle]) -> Table:
@@ -1189,9 +1331,9 @@ def _signatures(st: dict[str, ParagraphStyle]) -> Table:
     return t
 
 
-def _slip_story(data: SlipData, key: int) -> list[Flowable]:
+def _slip_story(data: SlipData) -> list[Flowable]:
     st = _styles()
-    story: list[Flowable] = [_SlipStart(data, key), _identity(data, st), Spacer(0, 4)]
+    story: list[Flowable] = [_identity(data, st), Spacer(0, 4)]
     if not data.products:
         story.append(Paragraph("本月没有分润明细。", st["body"]))
     for sec in data.products:
@@ -1207,66 +1349,21 @@ def _slip_story(data: SlipData, key: int) -> list[Flowable]:
     return story
 
 
-class _LazySlips(Flowable):
-    """Stands for the slips still to come; ``_SlipDoc`` expands it one slip at a time, so a
-    combined file of thousands of slips never holds more than one slip's flowables."""
-
-    def __init__(self, datas: Iterator[SlipData], on_slip: Callable[[], None] | None):
-        super().__init__()
-        self.datas = datas
-        self.on_slip = on_slip
-        self.key = 0
-
-    def expand(self) -> list[Flowable]:
-        data = next(self.datas, None)
-        if data is None:
-            return []
-        story: list[Flowable] = [PageBreakIfNotEmpty()] if self.key else []
-        story += _slip_story(data, self.key)
-        if self.on_slip is not None:
-            story.append(_Callback(self.on_slip))
-        self.key += 1
-        return [*story, self]
-
-
 def _render(
-    datas: Iterable[SlipData],
-    path: str | Path,
-    locked: bool,
-    on_slip: Callable[[], None] | None = None,
-) -> None:
-    """Draw one or more slips into one PDF; each slip starts on a new page."""
-    register_font()
-    it = iter(datas)
-    first = next(it)
-    rest = next(it, None)
-    title = f"分润单 {format_month(first.month)}" + (
-        f" {first.agent_code} {first.agent_name}" if rest is None else "（全部）"
-    )
-    doc = _SlipDoc(str(path), locked=locked, title=title, author=first.agency_name)
-    chain = itertools.chain([first], [] if rest is None else [rest], it)
-    fixed = (first.locked_at or "2000-01-01 00:00:00") if locked else ""
-    doc.build([_LazySlips(chain, on_slip)], canvasmaker=_canvas_maker(fixed))
-
-
-class _Callback(Flowable):
-    """Calls back when drawn: progress through a long combined document."""
-
-    def __init__(self, fn: Callable[[], None]):
-        super().__init__()
-        self.fn = fn
-
-    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:
-        return 0, 0
-
-    def draw(self) -> None:
-        self.fn()
+    data: SlipData, path: str | Path, locked: bool, *, keep_pages: bool = False
+) -> list[_PageBody]:
+    """Draw one slip into one PDF; with ``keep_pages`` return its page bodies for the
+    combined file."""
+    doc = _SlipDoc(str(path), data, locked=locked, keep_pages=keep_pages)
+    fixed = (data.locked_at or "2000-01-01 00:00:00") if locked else ""
+    doc.build(_slip_story(data), canvasmaker=_canvas_maker(fixed))
+    return doc.pages
 
 
 def render_slip(data: SlipData, path: str | Path, *, locked: bool) -> None:
     """Draw one slip to ``path`` (A4 PDF).  ``locked`` makes it byte-reproducible;
     otherwise it is watermarked "未锁定 草稿"."""
-    _render([data], path, locked)
+    _render(data, path, locked)
 
 
 # ---------------------------------------------------------------------------- summary
@@ -1429,6 +1526,12 @@ class _Cancelled(Exception):
 # Per-process state of a batch: the snapshot, the temp folder, how to report progress.
 _STATE: dict[str, Any] = {}
 
+# A task: ("slips", agent ids, keep the pages for the combined file) or ("summary", [], _).
+_Task = tuple[str, list[int], bool]
+# What a task hands back per file: its name and, for the combined file, how to draw the
+# slip's pages again (header and footer, page bodies).
+_Done = tuple[str, _Decor | None, list[_PageBody]]
+
 
 def _worker_init(
     db_path: str | None,
@@ -1460,29 +1563,25 @@ def _tick(n: int = 1) -> None:
         callback(n)
 
 
-def _worker_task(task: tuple[str, list[int]]) -> list[str]:
-    """Render one task into the temp folder; returns the file names written."""
-    kind, ids = task
+def _worker_task(task: _Task) -> list[_Done]:
+    """Render one task into the temp folder."""
+    kind, ids, keep_pages = task
     snap: MonthSnapshot = _STATE["snap"]
     tmp: Path = _STATE["tmp"]
     month = snap.month
     if kind == "slips":
-        names = []
+        done: list[_Done] = []
         for a in ids:
             data = snap.slip(a)
             name = slip_file_name(month, data.agent_code, data.agent_name)
-            _render([data], tmp / name, snap.locked)
-            names.append(name)
+            pages = _render(data, tmp / name, snap.locked, keep_pages=keep_pages)
+            done.append((name, _slip_decor(data, snap.locked) if keep_pages else None, pages))
             _tick()
-        return names
-    if kind == "combined":
-        name = f"{month}_{COMBINED_NAME}.pdf"
-        _render((snap.slip(a) for a in ids), tmp / name, snap.locked, on_slip=_tick)
-        return [name]
+        return done
     name = f"{month}_{SUMMARY_NAME}.pdf"
     _render_summary(snap, tmp / name)
     _tick()
-    return [name]
+    return [(name, None, [])]
 
 
 def render_batch(
@@ -1495,7 +1594,11 @@ def render_batch(
 ) -> BatchResult:
     """Write the month's slips into ``out_dir``: ``M_CODE_name.pdf`` per agent, all of them
     in tree order in ``M_全部分润单.pdf`` and ``M_汇总.pdf``; with ``agent_code`` only
-    that agent's slip.  Runs on ``processes`` processes (default: all cores)."""
+    that agent's slip.  Runs on ``processes`` processes (default: all cores).
+
+    Each slip is laid out once: the workers write the per-agent files and hand back each
+    page as drawn, and this process copies those pages, in tree order, into the combined
+    file while the workers go on."""
     _check_month(month)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -1513,18 +1616,17 @@ def render_batch(
         ids = snap.slip_agents()
         if not ids:
             raise UserError(f"{format_month(month)}没有分润单可打印,请先计算本月")
-    tasks: list[tuple[str, list[int]]] = []
-    total = len(ids)
-    if agent_code is None:
-        tasks += [("combined", ids), ("summary", [])]
-        total += len(ids) + 1
+    whole = agent_code is None
+    total = len(ids) + (len(ids) + 1 if whole else 0)
     if processes is None:
         # starting a worker (a fresh interpreter, the font) costs as much as ~40 slips
         procs = (os.cpu_count() or 1) if total >= SMALL_BATCH else 1
     else:
         procs = max(1, processes)
     chunk = max(1, min(50, len(ids) // (procs * 4) or 1))
-    tasks += [("slips", ids[i : i + chunk]) for i in range(0, len(ids), chunk)]
+    # the summary first: one long table, it must not be the last thing a worker does
+    tasks: list[_Task] = [("summary", [], False)] if whole else []
+    tasks += [("slips", ids[i : i + chunk], whole) for i in range(0, len(ids), chunk)]
 
     tmp = Path(tempfile.mkdtemp(prefix=".posdesk-slips-", dir=out))
     done = 0
@@ -1538,13 +1640,32 @@ def render_batch(
         if cancel is not None and cancel():
             raise _Cancelled
 
+    names: list[str] = []
+    combined: _CombinedFile | None = None
+    combined_name = f"{month}_{COMBINED_NAME}.pdf"
+    if whole:
+        fixed = (snap.locked_at or "2000-01-01 00:00:00") if snap.locked else ""
+        agency = snap.settings.get("agency_name", "") or ""
+        combined = _CombinedFile(tmp / combined_name, month, agency, snap.locked, fixed)
+
+    def absorb(results: list[_Done]) -> None:
+        """Take one task's results, in task order."""
+        for name, decor, pages in results:
+            names.append(name)
+            if combined is not None and decor is not None:
+                combined.add(decor, pages)
+                report(1)
+
     try:
         if progress is not None:
             progress(0, total)
         if procs == 1 or len(tasks) == 1:
-            names = _run_here(snap, tmp, tasks, report)
+            _run_here(snap, tmp, tasks, report, absorb)
         else:
-            names = _run_pool(month, team, printed_at, tmp, tasks, procs, report)
+            _run_pool(month, team, printed_at, tmp, tasks, procs, report, absorb)
+        if combined is not None:
+            combined.save()
+            names.append(combined_name)
     except _Cancelled:
         shutil.rmtree(tmp, ignore_errors=True)
         return BatchResult(cancelled=True)
@@ -1555,9 +1676,9 @@ def render_batch(
     for name in names:
         target = out / name
         os.replace(tmp / name, target)
-        if name.endswith(f"_{COMBINED_NAME}.pdf"):
+        if name == combined_name and whole:
             result.combined = target
-        elif name.endswith(f"_{SUMMARY_NAME}.pdf") and agent_code is None:
+        elif name.endswith(f"_{SUMMARY_NAME}.pdf") and whole:
             result.summary = target
         else:
             result.files.append(target)
@@ -1570,15 +1691,17 @@ def render_batch(
 def _run_here(
     snap: MonthSnapshot,
     tmp: Path,
-    tasks: list[tuple[str, list[int]]],
+    tasks: list[_Task],
     report: Callable[[int], None],
-) -> list[str]:
+    absorb: Callable[[list[_Done]], None],
+) -> None:
     _STATE.clear()
     _STATE.update(snap=snap, tmp=tmp, tick=report)
     try:
         # the per-agent files first: the user sees progress from the start
         ordered = [t for t in tasks if t[0] == "slips"] + [t for t in tasks if t[0] != "slips"]
-        return [name for task in ordered for name in _worker_task(task)]
+        for task in ordered:
+            absorb(_worker_task(task))
     finally:
         _STATE.clear()
 
@@ -1588,10 +1711,11 @@ def _run_pool(
     team: dict[int, TeamFigures],
     printed_at: str,
     tmp: Path,
-    tasks: list[tuple[str, list[int]]],
+    tasks: list[_Task],
     procs: int,
     report: Callable[[int], None],
-) -> list[str]:
+    absorb: Callable[[list[_Done]], None],
+) -> None:
     db = database.obj
     db_path = getattr(db, "database", None)
     if not db_path or db_path == ":memory:":
@@ -1607,16 +1731,19 @@ def _run_pool(
     try:
         pending = [pool.apply_async(_worker_task, (task,)) for task in tasks]
         pool.close()
-        while True:
+        taken = 0
+        while taken < len(pending):
+            if pending[taken].ready():
+                # in task order: the combined file grows in tree order
+                absorb(pending[taken].get())
+                taken += 1
+                continue
             try:
                 report(progress_queue.get(timeout=0.05))
                 continue
             except queue_module.Empty:
                 pass
             report(0)  # checks for a cancel even while nothing finishes
-            if all(p.ready() for p in pending):
-                break
-        names = [name for p in pending for name in p.get()]
         while True:
             try:
                 report(progress_queue.get_nowait())
@@ -1624,7 +1751,6 @@ def _run_pool(
                 break
         pool.terminate()  # every task is back; no need to wait for the workers to wind down
         pool.join()
-        return names
     except BaseException:
         pool.terminate()
         pool.join()
