@@ -39,13 +39,13 @@ from typing import Any, NamedTuple
 from xml.sax.saxutils import escape
 
 from reportlab import rl_config
-from reportlab.lib import colors
+from reportlab.lib import colors, rl_accel
 from reportlab.lib.enums import TA_LEFT
 from reportlab.lib.pagesizes import A4
-from reportlab.lib.rl_accel import fp_str
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.pdfdoc import PDFStream
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.pdfgen.textobject import PDFTextObject
@@ -99,12 +99,57 @@ def register_font() -> str:
     try:
         pdfmetrics.getFont(FONT)
     except KeyError:
+        _remember_numbers()
         font = TTFont(FONT, str(resource_path("fonts", FONT_FILE)), subfontIndex=0)
         _reuse_subsets(font)
         pdfmetrics.registerFont(font)
         # there is no bold face: <b> falls back to the same face instead of failing
         pdfmetrics.registerFontFamily(FONT, normal=FONT, bold=FONT, italic=FONT, boldItalic=FONT)
     return FONT
+
+
+def _remember_numbers() -> None:
+    """Make ReportLab's number formatting remember its answers.
+
+    Every coordinate, colour, line width and glyph width in a PDF goes through
+    ``fp_str``; in pure Python (without ReportLab's optional C accelerator ``rl_accel``)
+    that is a tenth of a slip's time, and a batch of slips, all laid out alike, asks for
+    the same few thousand numbers over and over.  The answers are the same strings."""
+    slow = rl_accel.fp_str
+    if getattr(slow, "__name__", "") != "_py_fp_str":
+        return  # the C accelerator, or done already
+    known: dict[tuple[Any, ...], str] = {}
+
+    def fp_str(*numbers: Any) -> str:
+        try:
+            return known[numbers]
+        except KeyError:
+            pass
+        except TypeError:  # a list: not hashable
+            return str(slow(*numbers))
+        out = known[numbers] = str(slow(*numbers))
+        if len(known) > 200_000:
+            known.clear()
+        return out
+
+    from reportlab.lib import colors as rl_colors
+    from reportlab.pdfbase import pdfdoc, ttfonts
+    from reportlab.pdfgen import canvas, pathobject, textobject
+    from reportlab.platypus import flowables, tables
+
+    for module in (
+        rl_accel,
+        pdfdoc,
+        ttfonts,
+        canvas,
+        pathobject,
+        textobject,
+        flowables,
+        tables,
+        rl_colors,
+    ):
+        if getattr(module, "fp_str", None) is slow:
+            module.fp_str = fp_str  # type: ignore[attr-defined]
 
 
 # The characters of a slip's fixed wording (labels, headings, 大写 digits) that nearly
@@ -759,7 +804,9 @@ _NOTE_LINE = colors.HexColor("#FFB300")
 _ZERO = colors.HexColor("#9E9E9E")
 
 
+@functools.cache
 def _styles() -> dict[str, ParagraphStyle]:
+    """The paragraph styles, made once (read only)."""
     font = register_font()
     base = ParagraphStyle(
         "body", fontName=font, fontSize=9, leading=12.5, wordWrap="CJK", alignment=TA_LEFT
@@ -859,7 +906,7 @@ def _string_width(text: str, font: str, size: float) -> float:
 
 @functools.lru_cache(maxsize=64)
 def _font_size_op(size: float, leading: float) -> str:
-    return f"{fp_str(size)} Tf {fp_str(leading)} TL"
+    return f"{rl_accel.fp_str(size)} Tf {rl_accel.fp_str(leading)} TL"
 
 
 class _SlipCanvas(Canvas):
@@ -907,7 +954,7 @@ class _SlipCanvas(Canvas):
         # what drawString writes through a text object, without making one: table cells
         # draw tens of thousands of strings in a batch
         run = self.mark_run((self._fontname, self._fontsize, self._leading, text))
-        self._code.append(f"BT 1 0 0 1 {fp_str(x, y)} Tm {run} T* ET")
+        self._code.append(f"BT 1 0 0 1 {rl_accel.fp_str(x, y)} Tm {run} T* ET")
 
     def drawString(  # type: ignore[override]
         self,
@@ -1221,6 +1268,15 @@ class _SlipDoc(BaseDocTemplate):
         _decorate(canv, self.decor, 0)
 
 
+class _Compressed:
+    """The Flate filter of a stream that is compressed already."""
+
+    pdfname = "FlateDecode"
+
+    def encode(self, content: bytes) -> bytes:
+        return content
+
+
 class _CombinedFile:
     """All slips in one file for printing, fed slip by slip with the page bodies their
     own files were drawn from: each slip is laid out once for both files."""
@@ -1246,7 +1302,19 @@ class _CombinedFile:
             self.canv.put_page_body(body)
             _decorate(self.canv, decor, self.slips)
             self.canv.showPage()
+            self._compress_now(self.canv._doc.Pages.pages[-1])
         self.slips += 1
+
+    @staticmethod
+    def _compress_now(page: Any) -> None:
+        # ReportLab compresses every page when the file is saved: thousands of pages
+        # would make that a tail after the workers are done, so do it while they work
+        if page.compression and isinstance(page.stream, str) and not page.Contents:
+            stream = PDFStream(content=zlib.compress(page.stream.encode("utf8")))
+            stream.filters = [_Compressed()]
+            stream.__Comment__ = "page stream"
+            page.Contents = stream
+            page.stream = None
 
     def save(self) -> None:
         self.canv.save()
