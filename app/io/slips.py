@@ -45,7 +45,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.pdfdoc import PDFStream
+from reportlab.pdfbase.pdfdoc import PDFArray, PDFObject, PDFStream
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.pdfgen.textobject import PDFTextObject
@@ -194,13 +194,48 @@ class _ReusedFlate:
         return zlib.decompress(encoded)
 
 
+class _Formatted(PDFObject):
+    """A PDF value formatted already."""
+
+    def __init__(self, data: bytes):
+        self.data = data
+
+    def format(self, document: Any) -> bytes:
+        return self.data
+
+
 def _reuse_subsets(font: TTFont) -> None:
-    """Cut each distinct subset of ``font`` once per process and compress it once."""
+    """Cut each distinct subset of ``font`` once per process and compress it once; keep
+    the font's tables and the subsets' width lists at hand, instead of copying and
+    formatting them again for each file."""
     face = font.face
     make_subset = face.makeSubset
     add_subset_objects = face.addSubsetObjects
+    get_table = face.get_table
+    add_font_objects = font.addObjects
     made: dict[tuple[int, ...], bytes] = {}
+    tables: dict[str, bytes] = {}
+    widths_done: dict[tuple[Any, ...], Any] = {}
     flate = _ReusedFlate()
+
+    def cached_table(tag: str) -> bytes:
+        out = tables.get(tag)
+        if out is None:
+            out = tables[tag] = get_table(tag)
+        return out
+
+    def add_objects_once(doc: Any) -> None:
+        add_font_objects(doc)
+        for obj in doc.idToObject["BasicFonts"].dict.values():
+            widths = getattr(obj, "Widths", None)
+            if isinstance(widths, PDFArray):
+                key = tuple(widths.sequence)
+                literal = widths_done.get(key)
+                if literal is None:
+                    if len(widths_done) >= 16:
+                        widths_done.clear()
+                    literal = widths_done[key] = _Formatted(widths.format(doc))
+                obj.Widths = literal
 
     def cached_subset(subset: list[int]) -> bytes:
         key = tuple(subset)
@@ -213,13 +248,16 @@ def _reuse_subsets(font: TTFont) -> None:
 
     def add_objects(doc: Any, fontname: str, subset: list[int]) -> Any:
         ref = add_subset_objects(doc, fontname, subset)
-        stream = doc.idToObject.get(f"fontFile:{face.filename}({fontname})")
-        if stream is not None and stream.filters:
-            stream.filters = [flate]
+        for key in (f"fontFile:{face.filename}({fontname})", f"toUnicodeCMap:{fontname}"):
+            stream = doc.idToObject.get(key)
+            if stream is not None and stream.filters:
+                stream.filters = [flate]
         return ref
 
     face.makeSubset = cached_subset
     face.addSubsetObjects = add_objects
+    face.get_table = cached_table
+    font.addObjects = add_objects_once  # type: ignore[method-assign]
 
 
 # ---------------------------------------------------------------------------- masking
