@@ -946,8 +946,6 @@ def _one_line_styles(rows: Sequence[Sequence[Any]]) -> list[tuple[Any, ...]]:
     return out
 
 
-_RUN_MARK = re.compile("\x00([0-9]+)\x00")
-
 # A run of TrueType text as drawn: font name, size, leading, text.
 _Run = tuple[str, float, float, str]
 
@@ -983,6 +981,11 @@ def _font_size_op(size: float, leading: float) -> str:
     return f"{rl_accel.fp_str(size)} Tf {rl_accel.fp_str(leading)} TL"
 
 
+# Encoded text runs of the font's first subset, per seed (see ``_SlipCanvas.seed_font``).
+_SEEDED_RUNS: dict[str, dict[_Run, str]] = {}
+_FIRST_SUBSET = "/F1+0"
+
+
 class _SlipCanvas(Canvas):
     """The canvas of every slip, combined and summary file.
 
@@ -1001,6 +1004,7 @@ class _SlipCanvas(Canvas):
         self._runs: list[_Run] = []
         self._run_stack: list[list[_Run]] = []
         self._encoded: dict[_Run, str] = {}
+        self._seeded: dict[_Run, str] | None = None
         if self.fixed_date:
             stamp = "D:" + re.sub(r"\D", "", self.fixed_date)[:14].ljust(14, "0")
             self.setDateFormatter(lambda *_: stamp)
@@ -1011,8 +1015,15 @@ class _SlipCanvas(Canvas):
         return _RunText(self, x, y, direction=direction)
 
     def seed_font(self, text: str) -> None:
-        """Give the characters of ``text`` the font's first codes in this document."""
-        pdfmetrics.getFont(FONT).splitString(text, self._doc)
+        """Give the characters of ``text`` (at least a subset's worth) the font's first
+        codes in this document; text made of them alone is then encoded alike in every
+        document seeded alike, and is encoded once per process."""
+        font = pdfmetrics.getFont(FONT)
+        font.splitString(text, self._doc)
+        if font.getSubsetInternalName(0, self._doc) == _FIRST_SUBSET:
+            if text not in _SEEDED_RUNS and len(_SEEDED_RUNS) >= 8:
+                _SEEDED_RUNS.clear()
+            self._seeded = _SEEDED_RUNS.setdefault(text, {})
 
     def _plain(self, mode: Any, char_space: float, direction: Any, word_space: Any) -> bool:
         return (
@@ -1088,26 +1099,35 @@ class _SlipCanvas(Canvas):
         # its font: a run no longer knows which subset the text before it ended in
         out = self._encoded.get(run)
         if out is None:
-            name, size, leading, text = run
-            font = pdfmetrics.getFont(name)
-            doc = self._doc
-            tf = _font_size_op(size, leading)
-            out = " ".join(
-                f"{font.getSubsetInternalName(subset, doc)} {tf} ({self._escape(chunk)}) Tj"
-                for subset, chunk in font.splitString(text, doc)
-            )
+            seeded = self._seeded
+            out = seeded.get(run) if seeded is not None else None
+            if out is None:
+                name, size, leading, text = run
+                font = pdfmetrics.getFont(name)
+                doc = self._doc
+                tf = _font_size_op(size, leading)
+                chunks = font.splitString(text, doc)
+                out = " ".join(
+                    f"{font.getSubsetInternalName(subset, doc)} {tf} ({self._escape(chunk)}) Tj"
+                    for subset, chunk in chunks
+                )
+                if seeded is not None and name == FONT and all(c[0] == 0 for c in chunks):
+                    if len(seeded) >= 100_000:
+                        seeded.clear()
+                    seeded[run] = out
             self._encoded[run] = out
         return out
 
     def _encode_code(self) -> None:
         runs = self._runs
         if runs:
-
-            def put(m: re.Match[str]) -> str:
-                return self._encode_run(runs[int(m.group(1))])
-
+            encode = self._encode_run
             code: list[str] = self._code
-            code[:] = [_RUN_MARK.sub(put, c) if "\x00" in c else c for c in code]
+            for i, c in enumerate(code):
+                if "\x00" in c:
+                    parts = c.split("\x00")  # text, run number, text, run number, ...
+                    parts[1::2] = [encode(runs[int(n)]) for n in parts[1::2]]
+                    code[i] = "".join(parts)
             self._runs = []
 
     def page_body(self) -> _PageBody:
