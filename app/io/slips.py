@@ -6,12 +6,22 @@
   file and a summary, on all cores, with progress and cancel.  Files are written into a
   hidden temporary folder inside ``out_dir`` and moved into place only when everything is
   done, so a cancel or a failure leaves nothing half-written behind.
+* Each slip is laid out once.  The canvas (``_SlipCanvas``) keeps a page's text as marks
+  until the page is shown, because a subset font's character codes belong to one file;
+  the workers hand back each page as drawn (``_PageBody``) with the agent's file, and
+  the calling process puts those pages, with their header and footer, into the combined
+  file in tree order while the workers go on.
+* Speed without changing a pixel: table strings skip ReportLab's text objects, one-line
+  cell text is a string rather than a Paragraph, and what is the same file after file
+  (the first font subset, fixed by ``_SEED``; its widths and ToUnicode map; the font's
+  tables; formatted numbers; encoded labels) is made once per process.
 * ``write_payout_list(month, path)`` writes the xlsx the office feeds to its bank.
 
 A slip of a locked month is byte-identical every time it is printed: ReportLab runs in
-invariant mode, the PDF creation date and the print time on the slip are the lock time, and
-nothing else on the page depends on the clock.  An open month's slip carries the watermark
-"未锁定 草稿" and today's print time.
+invariant mode, the PDF creation date and the print time on the slip are the lock time,
+nothing else on the page depends on the clock, and the font's first character codes are
+given in a fixed order (``_font_seed``), whatever else the process printed before.  An
+open month's slip carries the watermark "未锁定 草稿" and today's print time.
 
 The footer's 校验码 is ``statement_fingerprint``: the first 48 bits of a SHA-256 over the
 statement's numbers (every line item of every product, gross, tax, payable, hold and payout
@@ -926,7 +936,7 @@ def _cell_text(text: str, style: ParagraphStyle, width: float) -> Paragraph | _O
     if (
         text
         and text == " ".join(text.split())  # a Paragraph folds white space
-        and _string_width(text, style.fontName, style.fontSize) < width - 1
+        and _string_width(text, style.fontName, style.fontSize) < width - style.leftIndent - 1
     ):
         one = _OneLine(text)
         one.style = style
@@ -934,7 +944,8 @@ def _cell_text(text: str, style: ParagraphStyle, width: float) -> Paragraph | _O
     return Paragraph(escape(text), style)
 
 
-def _one_line_styles(rows: Sequence[Sequence[Any]]) -> list[tuple[Any, ...]]:
+def _one_line_styles(rows: Sequence[Sequence[Any]], padding: float = 4) -> list[tuple[Any, ...]]:
+    """Table style commands for the ``_OneLine`` cells of ``rows`` (left ``padding``)."""
     out: list[tuple[Any, ...]] = []
     for r, row in enumerate(rows):
         for c, value in enumerate(row):
@@ -943,6 +954,8 @@ def _one_line_styles(rows: Sequence[Sequence[Any]]) -> list[tuple[Any, ...]]:
                 out.append(("FONT", (c, r), (c, r), st.fontName, st.fontSize, st.leading))
                 out.append(("TEXTCOLOR", (c, r), (c, r), st.textColor))
                 out.append(("ALIGN", (c, r), (c, r), "LEFT"))
+                if st.leftIndent:
+                    out.append(("LEFTPADDING", (c, r), (c, r), padding + st.leftIndent))
     return out
 
 
@@ -1159,16 +1172,21 @@ class _SlipCanvas(Canvas):
 
     # ------------------------------------------------------------ page numbers
 
-    def mark_page(self, key: object) -> None:
-        """Called at the end of each page with the key of the slip it belongs to."""
+    def mark_page(self, key: object, pages: int | None = None) -> None:
+        """Called at the end of each page with the key of the slip it belongs to and, if
+        known already, the slip's number of pages."""
         n = self._pn_count[key] = self._pn_count.get(key, 0) + 1
-        name = self._pn_names.setdefault(key, f"pages{len(self._pn_names)}")
         prefix = f"第 {n} 页 / 共 "
         self.setFont(FONT, 7.5)
         self.setFillColor(_GREY)
         self.drawString(_PAGE_NUMBER_X, FOOTER_Y, prefix)
+        x = _PAGE_NUMBER_X + pdfmetrics.stringWidth(prefix, FONT, 7.5)
+        if pages is not None:  # no form needed: what the form would show, in place
+            self.drawString(x, FOOTER_Y, f"{pages} 页")
+            return
+        name = self._pn_names.setdefault(key, f"pages{len(self._pn_names)}")
         self.saveState()
-        self.translate(_PAGE_NUMBER_X + pdfmetrics.stringWidth(prefix, FONT, 7.5), FOOTER_Y)
+        self.translate(x, FOOTER_Y)
         self.doForm(name)
         self.restoreState()
 
@@ -1286,13 +1304,13 @@ def _slip_decor(data: SlipData, locked: bool) -> _Decor:
     )
 
 
-def _decorate(canv: _SlipCanvas, decor: _Decor, key: object) -> None:
+def _decorate(canv: _SlipCanvas, decor: _Decor, key: object, pages: int | None = None) -> None:
     """Header, footer, watermark and page number of one page of slip ``key``."""
     _draw_header(canv, decor.agency, decor.logo, decor.title, decor.subtitle, decor.right)
     _draw_footer(canv, decor.lock_text, decor.footer)
     if not decor.locked:
         _draw_watermark(canv)
-    canv.mark_page(key)
+    canv.mark_page(key, pages)
 
 
 def _doc_info(locked: bool, title: str, author: str) -> dict[str, Any]:
@@ -1394,7 +1412,7 @@ class _CombinedFile:
     def add(self, decor: _Decor, pages: list[_PageBody]) -> None:
         for body in pages:
             self.canv.put_page_body(body)
-            _decorate(self.canv, decor, self.slips)
+            _decorate(self.canv, decor, self.slips, len(pages))
             self.canv.showPage()
             self._compress_now(self.canv._doc.Pages.pages[-1])
         self.slips += 1
@@ -1462,7 +1480,7 @@ def _product_table(sec: ProductSection, month: str, st: dict[str, ParagraphStyle
             ("RIGHTPADDING", (0, 0), (-1, -1), 0),
             ("TOPPADDING", (0, 0), (-1, -1), 0),
             ("BOTTOMPADDING", (0, 0), (-1, -1), 0),
-            *_one_line_styles([[title]]),
+            *_one_line_styles([[title]], padding=0),
         ],
     )
     rows: list[list[Any]] = [
@@ -1759,6 +1777,8 @@ def _render_summary(snap: MonthSnapshot, path: str | Path) -> None:
     for a in snap.tree_order():
         parent = snap.agents[a].parent_id
         depth[a] = depth.get(parent, -1) + 1 if parent is not None else 0
+    widths = [24 * mm, 0.0, 26 * mm, 30 * mm, 24 * mm, 30 * mm]
+    widths[1] = WIDTH - sum(widths)
     rows: list[list[Any]] = [["代理编号", "代理名称", "发放", "应发合计", "扣税", "实发金额"]]
     gross = tax = payable = direct = via = 0
     indented: dict[int, ParagraphStyle] = {}
@@ -1788,7 +1808,7 @@ def _render_summary(snap: MonthSnapshot, path: str | Path) -> None:
         rows.append(
             [
                 ag.code,
-                Paragraph(escape(ag.name), indented[level]),
+                _cell_text(ag.name, indented[level], widths[1] - 8),
                 how,
                 _money(s.gross if s else 0),
                 _money(s.tax if s else 0),
@@ -1796,8 +1816,6 @@ def _render_summary(snap: MonthSnapshot, path: str | Path) -> None:
             ]
         )
     rows.append(["合计", "", "", _money(gross), _money(tax), _money(payable)])
-    widths = [24 * mm, 0.0, 26 * mm, 30 * mm, 24 * mm, 30 * mm]
-    widths[1] = WIDTH - sum(widths)
     story: list[Flowable] = [
         _table(
             rows,
