@@ -7,7 +7,8 @@ a tree of agents, some paid through their parent, a few adjustments, terminals a
 transactions for the team figures) by inserting rows directly, then times
 ``render_batch`` (per-agent files + the combined file + the summary) with
 ``processes = cores`` and with ``processes = 1``; prints the medians of ``--runs`` runs
-and their ratio.  A full run at 5,000 agents renders 10,000 slips per mode and takes many
+and their ratio.  A full run at 5,000 agents writes 10,000 slips per mode (each slip is laid
+out once, for its own file, and its pages are copied into the combined file) and takes a few
 minutes on a small machine; use a smaller ``--agents`` for the median of three.
 """
 

@@ -403,3 +403,37 @@ def test_unknown_agent(month):
 
     with pytest.raises(UserError):
         slip_data(MONTH, "NOPE")
+
+
+def test_combined_file_numbers_pages_per_slip(month, tmp_path, monkeypatch):
+    """The combined file copies the pages drawn for each agent's own file: a slip over
+    three pages is numbered 1-3 of 3 there too, and the next slip starts again at 1."""
+    from app.io import slips
+
+    plain = slips.MonthSnapshot.slip
+
+    def long_slip(self, agent_id):
+        data = plain(self, agent_id)
+        if data.agent_code == "A001":
+            data.team = data.team * 40
+        return data
+
+    monkeypatch.setattr(slips.MonthSnapshot, "slip", long_slip)
+    out = tmp_path / "out"
+    result = render_batch(MONTH, out, processes=1)
+    pages = [re.sub(r"\s+", "", p.extract_text()) for p in PdfReader(str(result.combined)).pages]
+    own = PdfReader(str(out / slip_file_name(MONTH, "A001", "张三"))).pages
+    assert len(own) >= 3
+    for i in range(len(own)):
+        assert "代理商A001张三" in pages[i] and f"第{i + 1}页/共{len(own)}页" in pages[i]
+    assert "代理商A002李四" in pages[len(own)] and "第1页/共1页" in pages[len(own)]
+    assert len(pages) == len(own) + 5
+
+
+def test_batch_file_is_the_printed_slip(month, tmp_path):
+    """A locked slip from the batch is byte for byte the slip printed alone."""
+    out = tmp_path / "out"
+    render_batch(MONTH, out, processes=1)
+    alone = tmp_path / "alone.pdf"
+    render_slip(slip_data(MONTH, "A004"), alone, locked=True)
+    assert (out / slip_file_name(MONTH, "A004", "赵六")).read_bytes() == alone.read_bytes()
