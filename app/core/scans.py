@@ -127,55 +127,43 @@ def qualification_task(
     for the terminals that might, about one in five on a real office."""
 
     def task(con: sqlite3.Connection) -> dict[int, str]:
-        targets = {w[0]: w[3] for w in windows}
+        if not months:
+            return {}
         win = _with_temp(
             con, "window", "terminal_id INTEGER PRIMARY KEY, start TEXT, finish TEXT, target INTEGER",
             windows,
         )
-        cand = None
+        cand = _temp_name("cand")
+        marks = ", ".join("?" * len(months))
+        con.execute(f"CREATE TEMP TABLE {cand} (terminal_id INTEGER PRIMARY KEY)")
         try:
-            gross: dict[int, int] = {}
-            for month in months:
-                for tid, volume in con.execute(
-                    f"SELECT w.terminal_id, SUM(MAX(t.amount, 0)) FROM {win} w CROSS JOIN txn t "
-                    "ON t.month = ? AND t.terminal_id = w.terminal_id "
+            # both steps stay in SQL: no Python per row, so the pass runs beside the main
+            # thread without taking Python's lock from it
+            con.execute(
+                f"INSERT INTO {cand} SELECT w.terminal_id FROM {win} w CROSS JOIN txn t "
+                f"ON t.month IN ({marks}) AND t.terminal_id = w.terminal_id "
+                "AND t.date BETWEEN w.start AND w.finish "
+                f"WHERE t.status IN {COUNTED} GROUP BY w.terminal_id "
+                "HAVING SUM(MAX(t.amount, 0)) >= w.target",
+                months,
+            )
+            # then the running day sums of those that might, and the first day they reach it
+            out: dict[int, str] = dict(
+                con.execute(
+                    "SELECT terminal_id, MIN(date) FROM (SELECT c.terminal_id, t.date, w.target, "
+                    "SUM(SUM(t.amount)) OVER (PARTITION BY c.terminal_id ORDER BY t.date) AS run "
+                    f"FROM {cand} c CROSS JOIN {win} w ON w.terminal_id = c.terminal_id "
+                    f"CROSS JOIN txn t ON t.month IN ({marks}) AND t.terminal_id = c.terminal_id "
                     "AND t.date BETWEEN w.start AND w.finish "
-                    f"WHERE t.status IN {COUNTED} GROUP BY w.terminal_id",
-                    (month,),
-                ):
-                    gross[tid] = gross.get(tid, 0) + volume
-            maybe = [tid for tid, volume in gross.items() if volume >= targets[tid]]
-            del gross
-            if not maybe:
-                return {}
-            cand = _with_temp(con, "cand", "terminal_id INTEGER PRIMARY KEY", ((t,) for t in maybe))
-            days: dict[int, dict[str, int]] = {}
-            for month in months:
-                for tid, day, volume in con.execute(
-                    f"SELECT c.terminal_id, t.date, SUM(t.amount) FROM {cand} c "
-                    f"CROSS JOIN {win} w ON w.terminal_id = c.terminal_id CROSS JOIN txn t "
-                    "ON t.month = ? AND t.terminal_id = c.terminal_id "
-                    "AND t.date BETWEEN w.start AND w.finish "
-                    f"WHERE t.status IN {COUNTED} GROUP BY c.terminal_id, t.date",
-                    (month,),
-                ):
-                    per_day = days.get(tid)
-                    if per_day is None:
-                        per_day = days[tid] = {}
-                    per_day[day] = per_day.get(day, 0) + volume
-            out: dict[int, str] = {}
-            for tid, per_day in days.items():
-                total, target = 0, targets[tid]
-                for day in sorted(per_day):
-                    total += per_day[day]
-                    if total >= target:
-                        out[tid] = day
-                        break
+                    f"WHERE t.status IN {COUNTED} GROUP BY c.terminal_id, t.date) "
+                    "WHERE run >= target GROUP BY terminal_id",
+                    months,
+                ).fetchall()
+            )
             return out
         finally:
             con.execute(f"DROP TABLE {win}")
-            if cand is not None:
-                con.execute(f"DROP TABLE {cand}")
+            con.execute(f"DROP TABLE {cand}")
 
     return task
 
