@@ -159,7 +159,6 @@ class Context:
     locked: set[str]
     min_payout: int
     _chains: dict[int | None, tuple[int | None, ...]] = field(default_factory=dict)
-    _splits: dict[tuple, list[tuple[int | None, int]]] = field(default_factory=dict)
 
     def chain(self, holder: int | None) -> tuple[int | None, ...]:
         """(None = agency, A1, …, holder): the holder's line of uplines."""
@@ -211,19 +210,10 @@ class Context:
         return amount
 
     def split_amount(
-        self, holder: int | None, product_id: int, kind: str, day: Day | dt.date
-    ) -> list[tuple[int | None, int]]:
-        """A per-terminal amount split along the chain by 级差 (agency first)."""
-        day = as_day(day)
-        key = (holder, product_id, kind, day)
-        cached = self._splits.get(key)
-        if cached is None:
-            cached = self._splits[key] = self._split(holder, product_id, kind, day)
-        return cached
-
-    def _split(
         self, holder: int | None, product_id: int, kind: str, day: Day
     ) -> list[tuple[int | None, int]]:
+        """A per-terminal amount split along the chain by 级差 (agency first); callers
+        cache it per pricing period (``_Splits``)."""
         chain = self.chain(holder)
         company = self.company_amount(product_id, kind, day)
         own = [self.policies.in_force((a, product_id), day) for a in chain[1:]]
@@ -356,7 +346,7 @@ class _Splits:
         out = self.cache.get(key)
         if out is None:
             out = self.cache[key] = [
-                pair for pair in self.ctx._split(holder, pid, kind, day) if pair[1]
+                pair for pair in self.ctx.split_amount(holder, pid, kind, day) if pair[1]
             ]
         return out
 
@@ -1052,25 +1042,12 @@ def is_computed(month: str) -> bool:
 # ------------------------------------------------------------------ the statement as JSON
 
 
-_JSON_LINE_FIELDS = [f"{c}_{x}" for c in CATEGORIES for x in ("count", "volume", "amount")] + [
-    "cashback",
-    "qualify_bonus",
-    "unqualified_penalty",
-    "deposit_refund",
-    "deposit_deduction",
-    "adjustment",
-    "carried_in",
-    "subtotal",
-    "carried_out",
-]
-
-
 def statement_json(month: str) -> dict:
     """The month's statements exactly in the FORMATS.md schema (money in integer fen)."""
     month = parse_month(month)
     db = database.obj
     products = dict(db.execute_sql("SELECT id, code FROM product").fetchall())
-    cols = ", ".join(f"l.{f}" for f in _JSON_LINE_FIELDS)
+    cols = ", ".join(f"l.{f}" for f in LINE_FIELDS)
     lines_by_stmt: dict[int, list[tuple]] = defaultdict(list)
     for row in db.execute_sql(
         f"SELECT l.statement_id, l.product_id, {cols} FROM statement_line l "
@@ -1094,7 +1071,7 @@ def statement_json(month: str) -> dict:
                     "volume_fen": v[3 * k + 1],
                     "amount_fen": v[3 * k + 2],
                 }
-            for k, f in enumerate(_JSON_LINE_FIELDS[9:], start=9):
+            for k, f in enumerate(LINE_FIELDS[9:], start=9):
                 entry[f"{f}_fen"] = v[k]
             prods.append(entry)
         out_statements.append(

@@ -74,6 +74,7 @@ from reportlab.platypus import (
 from app.core.analytics import TeamFigures, team_figures
 from app.core.errors import UserError
 from app.core.money import Fen, apply_rate, format_money, format_month, format_rate, money_in_words
+from app.core.settlement import LINE_FIELDS
 from app.models import (
     Adjustment,
     AgencyMargin,
@@ -428,26 +429,6 @@ class BatchResult:
 
 _CATEGORIES = (("credit", "贷记卡"), ("debit", "借记卡"), ("scan", "扫码"))
 _STATUS = {"active": "正常", "on_hold": "停发", "closed": "注销"}
-_LINE_FIELDS = (
-    "credit_count",
-    "credit_volume",
-    "credit_amount",
-    "debit_count",
-    "debit_volume",
-    "debit_amount",
-    "scan_count",
-    "scan_volume",
-    "scan_amount",
-    "cashback",
-    "qualify_bonus",
-    "unqualified_penalty",
-    "deposit_refund",
-    "deposit_deduction",
-    "adjustment",
-    "carried_in",
-    "subtotal",
-    "carried_out",
-)
 
 
 def _text_time(value: object) -> str:
@@ -567,7 +548,7 @@ class MonthSnapshot:
             )
             self.statements[agent_id] = st
             by_id[sid] = st
-        line_fields = [getattr(StatementLine, f) for f in _LINE_FIELDS]
+        line_fields = [getattr(StatementLine, f) for f in LINE_FIELDS]
         for row in database.execute(
             StatementLine.select(StatementLine.statement, StatementLine.product, *line_fields)
             .join(Statement)
@@ -737,7 +718,7 @@ class MonthSnapshot:
             data.gross, data.tax, data.payable = st.gross, st.tax, st.payable
             data.paid, data.on_hold = st.paid, st.on_hold
             for product_id, nums in st.lines:
-                v = dict(zip(_LINE_FIELDS, nums, strict=True))
+                v = dict(zip(LINE_FIELDS, nums, strict=True))
                 code, name = self.products[product_id]
                 shares = [
                     CategoryShare(label, v[f"{key}_count"], v[f"{key}_volume"], v[f"{key}_amount"])
