@@ -1035,6 +1035,19 @@ class _SlipCanvas(Canvas):
         run = self.mark_run((self._fontname, self._fontsize, self._leading, text))
         self._code.append(f"BT 1 0 0 1 {rl_accel.fp_str(x, y)} Tm {run} T* ET")
 
+    def _plain_text(
+        self, x: float, y: float, text: str, share: float, mode: Any, charSpace: float,
+        direction: Any, wordSpace: Any, shaping: bool,
+    ) -> bool:
+        """Draw ``text`` ending ``share`` of its width left of ``x`` (0 left-aligned, 1
+        right, 0.5 centred) without a text object, if nothing asks for one."""
+        if type(text) is not str or shaping or not self._plain(mode, charSpace, direction, wordSpace):
+            return False
+        if share:
+            x -= share * _string_width(text, self._fontname, self._fontsize)
+        self._text_at(x, y, text)
+        return True
+
     def drawString(  # type: ignore[override]
         self,
         x: float,
@@ -1046,9 +1059,7 @@ class _SlipCanvas(Canvas):
         wordSpace: Any = None,
         shaping: bool = False,
     ) -> None:
-        if type(text) is str and not shaping and self._plain(mode, charSpace, direction, wordSpace):
-            self._text_at(x, y, text)
-        else:
+        if not self._plain_text(x, y, text, 0.0, mode, charSpace, direction, wordSpace, shaping):
             super().drawString(x, y, text, mode, charSpace, direction, wordSpace, shaping)
 
     def drawRightString(  # type: ignore[override]
@@ -1062,9 +1073,7 @@ class _SlipCanvas(Canvas):
         wordSpace: Any = None,
         shaping: bool = False,
     ) -> None:
-        if type(text) is str and not shaping and self._plain(mode, charSpace, direction, wordSpace):
-            self._text_at(x - _string_width(text, self._fontname, self._fontsize), y, text)
-        else:
+        if not self._plain_text(x, y, text, 1.0, mode, charSpace, direction, wordSpace, shaping):
             super().drawRightString(x, y, text, mode, charSpace, direction, wordSpace, shaping)
 
     def drawCentredString(  # type: ignore[override]
@@ -1078,10 +1087,7 @@ class _SlipCanvas(Canvas):
         wordSpace: Any = None,
         shaping: bool = False,
     ) -> None:
-        if type(text) is str and not shaping and self._plain(mode, charSpace, direction, wordSpace):
-            width = _string_width(text, self._fontname, self._fontsize)
-            self._text_at(x - 0.5 * width, y, text)
-        else:
+        if not self._plain_text(x, y, text, 0.5, mode, charSpace, direction, wordSpace, shaping):
             super().drawCentredString(x, y, text, mode, charSpace, direction, wordSpace, shaping)
 
     def mark_run(self, run: _Run) -> str:
