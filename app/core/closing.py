@@ -404,11 +404,7 @@ def check_duplicates(month: str) -> Check:
 
 def _data_months_before(month: str) -> set[str]:
     db = database.obj
-    months: set[str] = set()
-    cur = db.execute_sql("SELECT MIN(month) FROM txn").fetchone()[0]
-    while cur is not None and cur < month:  # index skip-scan: one seek per month
-        months.add(cur)
-        cur = db.execute_sql("SELECT MIN(month) FROM txn WHERE month > ?", (cur,)).fetchone()[0]
+    months = {m for m in settlement.txn_months() if m < month}
     for (m,) in db.execute_sql(
         "SELECT DISTINCT month FROM adjustment WHERE month < ? UNION "
         "SELECT DISTINCT month FROM statement WHERE month < ?",

@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from app.core.analytics import TeamFigures, ratio_ppm, team_figures
 from app.core.closing import holding_periods
 from app.core.money import Fen, month_first_day, month_last_day, month_of, prev_month
-from app.core.settlement import load_context
+from app.core.settlement import load_context, txn_months
 from app.models import database
 
 COUNTED = ("success", "refund")
@@ -62,13 +62,7 @@ def latest_data_month(today: dt.date | None = None) -> str:
 
 def available_months(today: dt.date | None = None) -> list[str]:
     """Months with transactions (one index seek each), and today's month if none."""
-    db = database.obj
-    months: list[str] = []
-    cur = db.execute_sql("SELECT MIN(month) FROM txn").fetchone()[0]
-    while cur is not None:
-        months.append(cur)
-        cur = db.execute_sql("SELECT MIN(month) FROM txn WHERE month > ?", (cur,)).fetchone()[0]
-    return months or [month_of(today or dt.date.today())]
+    return txn_months() or [month_of(today or dt.date.today())]
 
 
 def last_transaction_day() -> dt.date | None:

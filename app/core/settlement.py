@@ -300,11 +300,12 @@ def qualification_windows(ctx: Context) -> list[tuple[int, Day, Day, int]]:
     return rows
 
 
-def _txn_months() -> list[str]:
+def txn_months() -> list[str]:
+    """Months that have transactions, in order (an index skip-scan: one seek each)."""
     db = database.obj
     months: list[str] = []
     cur = db.execute_sql("SELECT MIN(month) FROM txn").fetchone()[0]
-    while cur is not None:  # index skip-scan: one seek per distinct month
+    while cur is not None:
         months.append(cur)
         cur = db.execute_sql("SELECT MIN(month) FROM txn WHERE month > ?", (cur,)).fetchone()[0]
     return months
@@ -984,13 +985,13 @@ def _compute(month: str, report: Progress, readers: scans.Readers) -> ComputeRes
     ctx = load_context()
     if month in ctx.locked:
         raise UserError(f"{format_month(month)}已锁定,不能重新计算")
-    txn_months = _txn_months()
+    with_txn = txn_months()
     # the passes over the transactions start first and run beside what follows: 达标
     # first (the per-terminal amounts wait for it), then the shares
-    qualifying = [readers.submit(t) for t in qualification_tasks(ctx, txn_months, readers.workers)]
+    qualifying = [readers.submit(t) for t in qualification_tasks(ctx, with_txn, readers.workers)]
     passes = {
         m: SharePass(ctx, m, readers)
-        for m in txn_months
+        for m in with_txn
         if m <= month and m not in ctx.locked
     }
     report(15, "计算激活返现与押金")
@@ -1005,7 +1006,7 @@ def _compute(month: str, report: Progress, readers: scans.Readers) -> ComputeRes
     items += _derive_qualification(ctx, splits, qualified)
     del qualified
     months = sorted(
-        m for m in _data_months(txn_months, items) if m < month and m not in ctx.locked
+        m for m in _data_months(with_txn, items) if m < month and m not in ctx.locked
     )
     months.append(month)
     poster = _Poster(months, items)
