@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from peewee import fn
 
 from app.core.money import Fen, month_first_day, month_last_day
-from app.models import Agent, Product, Terminal, TerminalEvent, TerminalItem, Txn, database
+from app.models import Agent, Product, QualifyOutcome, Terminal, TerminalEvent, Txn, database
 
 PPM = 1_000_000
 COUNTED = ("success", "refund")  # DOMAIN §2: 成功 counted, 退货 counted negative
@@ -228,15 +228,14 @@ def team_figures(month: str) -> dict[int, TeamFigures]:
         i = bisect_right(days, day)
         return hist_holders[tid][i - 1] if i else None
 
+    # 伪激活: the window ended by the month's end without reaching the target, as the
+    # last compute found it
     penalised = {
         tid
         for (tid,) in database.execute(
-            TerminalItem.select(TerminalItem.terminal)
-            .where(
-                (TerminalItem.kind == "unqualified_penalty")
-                & (TerminalItem.natural_date <= last_day)
+            QualifyOutcome.select(QualifyOutcome.terminal).where(
+                (QualifyOutcome.window_end <= last_day) & QualifyOutcome.reached_on.is_null()
             )
-            .distinct()
         )
     }
 

@@ -802,11 +802,13 @@ def items_behind(month: str, agent_code: str, product_code: str, kind: str) -> l
     month = _month(month)
     agent_id = _agent_id(agent_code)
     pid = _product_id(product_code)
-    found = database.obj.execute_sql(
-        "SELECT terminal_id, natural_date, amount FROM terminal_item "
-        "WHERE month = ? AND agent_id = ? AND product_id = ? AND kind = ?",
-        (month, agent_id, pid, kind),
-    ).fetchall()
+    # a locked month's come from its ledger; an open month's are derived as its compute
+    # posts them (a few seconds for the largest office, instant for a usual one)
+    found = [
+        (tid, day, amount)
+        for tid, k, agent, p, day, _m, amount in settlement.posted_items(month)
+        if agent == agent_id and p == pid and k == kind
+    ]
     labels = _terminal_labels(sorted({r[0] for r in found}))
     rows = [ItemRow(labels[t][0], _iso(day), amount) for t, day, amount in found]
     rows.sort(key=lambda r: (r.natural_date, r.sn))

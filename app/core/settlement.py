@@ -28,7 +28,7 @@ import itertools
 import json
 import operator
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 
@@ -463,59 +463,51 @@ class _Poster:
     """Posts per-terminal amounts to the months of one compute run.
 
     What a (terminal, kind, agent) key receives in month X is what is due by X minus what
-    it received before X, in locked months (rows kept) or earlier months of this run.
-    Without locked rows every key is posted once, in the first run month not before its
-    natural month; with them, each terminal's keys are replayed month by month against
+    it received before X, in locked months (their ledger rows) or earlier months of this
+    run.  Without locked rows every key is posted once, in the first run month not before
+    its natural month; with them, each terminal's keys are replayed month by month against
     its locked rows, read terminal by terminal alongside the derived items.  The sums per
-    (month, agent, product, kind) are kept for the statement lines."""
+    (month, agent, product, kind) are kept for the statement lines.
 
-    REWRITE_ALL = 100_000  # changed rows beyond which a recompute rewrites every row
+    Only the months in ``keep`` (the month being locked) get ledger rows: nothing reads an
+    open month's rows but a drill-down, which derives them (``posted_items``), so an
+    ordinary compute writes none of the hundreds of thousands it posts."""
 
-    def __init__(self, run: list[str], items: list[DerivedItem]):
+    def __init__(self, run: list[str], items: list[DerivedItem], keep: Iterable[str] = ()):
         self.run = run
         self.items = items
+        self.keep = frozenset(keep) & set(run)
         self.totals: dict[str, dict[tuple[int | None, int, str], int]] = {m: {} for m in run}
         self.marks = ", ".join("?" * len(run))
-
-    def post(self) -> None:
-        """Write the run's rows.  A first compute inserts them.  A recompute next to locked
-        months compares them terminal by terminal with the rows already there and rewrites
-        only the terminals whose amounts changed (most do not between two computes)."""
-        db = database.obj
-        run, marks = self.run, self.marks
         self.items.sort(key=operator.itemgetter(0))  # by terminal (sorted runs: merges)
         self.frozen = bool(
-            db.execute_sql(
-                f"SELECT 1 FROM terminal_item WHERE month < ? AND month NOT IN ({marks}) LIMIT 1",
+            database.obj.execute_sql(
+                f"SELECT 1 FROM terminal_item WHERE month < ? AND month NOT IN ({self.marks}) "
+                "LIMIT 1",
                 (run[-1], *run),
             ).fetchone()
         )
-        existing = db.execute_sql(
-            f"SELECT 1 FROM terminal_item WHERE month IN ({marks}) LIMIT 1", run
-        ).fetchone()
-        if existing:
-            # with locked rows kept, deleting the run's rows costs as much as writing them:
-            # compare first; without, the table is emptied at once and rewritten
-            diff = self._changed() if self.frozen else None
-            if diff is not None:
-                terminals, rows = diff
-                db.cursor().executemany(
-                    f"DELETE FROM terminal_item WHERE terminal_id = ? AND month IN ({marks})",
-                    [(tid, *run) for tid in sorted(terminals)],
-                )
-                self._insert(iter(rows), staged=False)
-                return
-            self.totals = {m: {} for m in run}
-            kept = db.execute_sql(
-                f"SELECT 1 FROM terminal_item WHERE month NOT IN ({marks}) LIMIT 1", run
-            ).fetchone()
-            if kept:
-                db.execute_sql(f"DELETE FROM terminal_item WHERE month IN ({marks})", run)
-            else:  # every row is the run's: SQLite empties the table at once
-                db.execute_sql("DELETE FROM terminal_item")
-        self._insert(self._rows(), staged=self.frozen)
 
-    def _rows(self) -> Iterator[tuple]:
+    def post(self) -> None:
+        """Count the run's postings, and write the rows of the months kept."""
+        db = database.obj
+        run, marks = self.run, self.marks
+        if db.execute_sql(
+            f"SELECT 1 FROM terminal_item WHERE month IN ({marks}) LIMIT 1", run
+        ).fetchone():  # rows of a month not locked (never written since migration 4)
+            db.execute_sql(f"DELETE FROM terminal_item WHERE month IN ({marks})", run)
+        rows = self.rows()
+        if not self.keep:
+            for _ in rows:  # the totals are counted as the rows go by
+                pass
+            return
+        keep = self.keep
+        self._insert((r for r in rows if r[5] in keep), staged=self.frozen)
+
+    def rows(self) -> Iterator[tuple]:
+        """(terminal, kind, agent, product, natural day, month, amount) of every posting of
+        the run, by terminal; the totals are counted as they are read."""
+        self.totals = {m: {} for m in self.run}
         return self._replayed() if self.frozen else self._once()
 
     def _insert(self, rows: Iterator[tuple], *, staged: bool) -> None:
@@ -539,36 +531,6 @@ class _Poster:
             "month, amount) SELECT * FROM tmp_posting"
         )
         db.execute_sql("DROP TABLE tmp_posting")
-
-    def _changed(self) -> tuple[set[int], list[tuple]] | None:
-        """The terminals whose rows for the run's months differ from those stored, with
-        their new rows; None when so many differ that rewriting everything is cheaper."""
-        old = database.obj.execute_sql(
-            "SELECT terminal_id, kind, agent_id, product_id, natural_date, month, amount "
-            f"FROM terminal_item WHERE month IN ({self.marks}) ORDER BY terminal_id",
-            self.run,
-        )
-        pending = next(old, None)
-        terminals: set[int] = set()
-        rows: list[tuple] = []
-        for tid, group in itertools.groupby(self._rows(), key=operator.itemgetter(0)):
-            new = set(group)
-            before: set[tuple] = set()
-            while pending is not None and pending[0] <= tid:
-                if pending[0] < tid:
-                    terminals.add(pending[0])  # a terminal with no rows any more
-                else:
-                    before.add(pending)
-                pending = next(old, None)
-            if new != before:
-                terminals.add(tid)
-                rows.extend(new)
-                if len(rows) > self.REWRITE_ALL:
-                    return None
-        while pending is not None:
-            terminals.add(pending[0])
-            pending = next(old, None)
-        return terminals, rows
 
     def _count(self, month: str, agent: int | None, pid: int, kind: str, amount: int) -> None:
         totals = self.totals[month]
@@ -980,7 +942,9 @@ def _small_cache() -> Iterator[None]:
         db.execute_sql(f"PRAGMA cache_size = {int(size)}")
 
 
-def _compute(month: str, report: Progress, readers: scans.Readers) -> ComputeResult:
+def _compute(
+    month: str, report: Progress, readers: scans.Readers, *, lock: bool = False
+) -> ComputeResult:
     report(2, "读取代理、政策与机具")
     ctx = load_context()
     if month in ctx.locked:
@@ -1003,13 +967,11 @@ def _compute(month: str, report: Progress, readers: scans.Readers) -> ComputeRes
     qualified: dict[int, Day] = {}
     for part in qualifying:
         qualified.update(part.result())
+    _write_outcomes(ctx, qualified)
     items += _derive_qualification(ctx, splits, qualified)
     del qualified
-    months = sorted(
-        m for m in _data_months(with_txn, items) if m < month and m not in ctx.locked
-    )
-    months.append(month)
-    poster = _Poster(months, items)
+    months = _run_months(ctx, month, with_txn, items)
+    poster = _Poster(months, items, keep=[month] if lock else [])
     poster.post()
     del items, poster.items
     for i, m in enumerate(months):
@@ -1024,11 +986,66 @@ def _compute(month: str, report: Progress, readers: scans.Readers) -> ComputeRes
     return ComputeResult(month, months, row[0], row[1])
 
 
+def _run_months(
+    ctx: Context, month: str, with_txn: list[str], items: list[DerivedItem]
+) -> list[str]:
+    """The months one compute of ``month`` settles: the open months before it that have
+    data, then ``month``."""
+    months = sorted(
+        m for m in _data_months(with_txn, items) if m < month and m not in ctx.locked
+    )
+    months.append(month)
+    return months
+
+
+def _write_outcomes(ctx: Context, qualified: dict[int, Day]) -> None:
+    """Replace the 达标 outcomes (``qualify_outcome``), unless they are already so."""
+    rows = [(tid, end, qualified.get(tid)) for tid, _start, end, _target in
+            sorted(qualification_windows(ctx))]  # fmt: skip
+    db = database.obj
+    stored = "SELECT terminal_id, window_end, reached_on FROM qualify_outcome ORDER BY terminal_id"
+    if db.execute_sql(stored).fetchall() == rows:
+        return
+    db.execute_sql("DELETE FROM qualify_outcome")
+    db.cursor().executemany(
+        "INSERT INTO qualify_outcome (terminal_id, window_end, reached_on) VALUES (?, ?, ?)", rows
+    )
+
+
+def posted_items(month: str) -> list[tuple[int, str, int | None, int, Day, str, int]]:
+    """The per-terminal amounts posted to ``month``: (terminal, kind, agent, product,
+    natural day, month, amount).  A locked month's come from its ledger; an open month's
+    are derived exactly as its compute posts them, and nothing is written."""
+    month = parse_month(month)
+    db = database.obj
+    columns = "terminal_id, kind, agent_id, product_id, natural_date, month, amount"
+    if month in locked_months():
+        return db.execute_sql(
+            f"SELECT {columns} FROM terminal_item WHERE month = ? ORDER BY terminal_id, id",
+            (month,),
+        ).fetchall()
+    with scans.Readers() as readers:
+        ctx = load_context()
+        with_txn = txn_months()
+        qualifying = [
+            readers.submit(t) for t in qualification_tasks(ctx, with_txn, readers.workers)
+        ]
+        splits = _Splits(ctx)
+        items, _deposits = _derive_activation_and_deposits(ctx, splits)
+        qualified: dict[int, Day] = {}
+        for part in qualifying:
+            qualified.update(part.result())
+        items += _derive_qualification(ctx, splits, qualified)
+        poster = _Poster(_run_months(ctx, month, with_txn, items), items)
+        return [r for r in poster.rows() if r[5] == month]
+
+
 def lock_month(month: str, progress: Progress | None = None) -> ComputeResult:
-    """Compute ``month`` once more and freeze it (锁定)."""
+    """Compute ``month`` once more and freeze it (锁定): its per-terminal amounts go to
+    the ledger, where later computes find what it paid."""
     month = parse_month(month)
     with _small_cache(), scans.Readers() as readers, database.obj.atomic():
-        result = _compute(month, progress or (lambda _p, _m: None), readers)
+        result = _compute(month, progress or (lambda _p, _m: None), readers, lock=True)
         now = dt.datetime.now().replace(microsecond=0)
         MonthState.update(state="locked", locked_at=now).where(MonthState.month == month).execute()
     return result
@@ -1122,5 +1139,6 @@ __all__ = [
     "load_context",
     "lock_month",
     "month_first_day",
+    "posted_items",
     "statement_json",
 ]

@@ -222,12 +222,15 @@ class Adjustment(BaseModel):
 
 
 class TerminalItem(BaseModel):
-    """A per-terminal amount posted to a month: cashback, bonus, penalty, deposit lines.
+    """A per-terminal amount posted to a locked month: cashback, bonus, penalty, deposit
+    lines.
 
-    ``agent`` NULL is the agency's own share.  Rows of locked months are never touched;
-    late changes post their difference to the next open month.  Hundreds of thousands of
-    rows are written per month close, so the table carries only the constraint and the
-    indexes it needs (terminal, month); agent and product are not enforced by SQLite."""
+    ``agent`` NULL is the agency's own share.  The ledger holds locked months only
+    (written by ``lock_month``, never touched again): late changes post their difference
+    to the next open month.  An open month's amounts are derived when asked for
+    (``settlement.posted_items``).  Hundreds of thousands of rows are written per month
+    close, so the table carries only the constraint and the indexes it needs (terminal,
+    month); agent and product are not enforced by SQLite."""
 
     id = AutoField()
     terminal = ForeignKeyField(Terminal, on_delete="CASCADE")
@@ -365,3 +368,20 @@ class FollowUp(BaseModel):
 
 
 ALL_MODELS.append(FollowUp)
+
+
+class QualifyOutcome(BaseModel):
+    """The 达标 outcome of an activated terminal whose product has a rule, as of the last
+    compute: its window's last day, and the day its window volume reached the target
+    (NULL: not reached).  Replaced by every compute (migration 4)."""
+
+    terminal = ForeignKeyField(Terminal, primary_key=True, on_delete="CASCADE")
+    terminal_id: int
+    window_end = DateField()
+    reached_on = DateField(null=True)
+
+    class Meta:
+        table_name = "qualify_outcome"
+
+
+ALL_MODELS.append(QualifyOutcome)

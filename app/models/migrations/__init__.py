@@ -12,7 +12,7 @@ import importlib
 
 from peewee import Database
 
-MIGRATIONS = ["0001_initial", "0002_followups", "0003_settle_index"]
+MIGRATIONS = ["0001_initial", "0002_followups", "0003_settle_index", "0004_qualify_outcome"]
 LATEST = len(MIGRATIONS)
 
 

@@ -13,7 +13,7 @@ import datetime as dt
 import pytest
 
 from app.core.analytics import divide_half_up, ratio_ppm, team_figures
-from app.models import Agent, Product, Terminal, TerminalEvent, TerminalItem, Txn
+from app.models import Agent, Product, QualifyOutcome, Terminal, TerminalEvent, Txn
 
 D = dt.date
 
@@ -47,15 +47,8 @@ def tree(db):
     # T1 P1: B from 09-05, activated 09-10, window ended, penalised (伪激活)
     t1 = terminal("T1", p1, holder=b, status="allocated", activated_on=D(2026, 9, 10))
     event(t1, D(2026, 9, 5), "allocate", b)
-    TerminalItem.create(
-        terminal=t1,
-        kind="unqualified_penalty",
-        agent=b,
-        product=p1,
-        natural_date=D(2026, 10, 9),
-        month="2026-10",
-        amount=-5000,
-    )
+    # the compute found its 30-day window (09-10 … 10-09) below the target
+    QualifyOutcome.create(terminal=t1, window_end=D(2026, 10, 9), reached_on=None)
     # T2 P1: C from 09-20, first tx 10-05 (window not ended yet)
     t2 = terminal("T2", p1, holder=c, status="allocated", first_tx_on=D(2026, 10, 5))
     event(t2, D(2026, 9, 20), "allocate", c)
@@ -86,6 +79,7 @@ def tree(db):
     # T10 P1: B from 09-01, activated 09-15, window ended, not penalised
     t10 = terminal("T10", p1, holder=b, status="allocated", activated_on=D(2026, 9, 15))
     event(t10, D(2026, 9, 1), "allocate", b)
+    QualifyOutcome.create(terminal=t10, window_end=D(2026, 10, 14), reached_on=D(2026, 10, 2))
     # T11 P2: a hand-made row without events, held by D
     terminal("T11", p2, holder=d, status="allocated")
 

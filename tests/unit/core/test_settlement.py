@@ -460,64 +460,79 @@ def test_compute_runs_earlier_open_months_for_carry(db, tmp_path):
     assert product(nov, "A3")["carried_in_fen"] == 300
 
 
-def test_recompute_next_to_a_locked_month_rewrites_the_terminals_that_changed(full, db):
+def _ledger(db, month):
+    return sorted(
+        db.execute_sql(
+            "SELECT terminal_id, kind, COALESCE(agent_id, 0), natural_date, month, amount "
+            "FROM terminal_item WHERE month = ?",
+            (month,),
+        ).fetchall()
+    )
+
+
+def _agent_id(db, code):
+    return db.execute_sql("SELECT id FROM agent WHERE code = ?", (code,)).fetchone()[0]
+
+
+def _derived(month):
+    return sorted(
+        (t, k, a or 0, d, m, x) for t, k, a, _p, d, m, x in settlement.posted_items(month)
+    )
+
+
+def test_open_month_amounts_are_derived_next_to_a_locked_month_and_locking_stores_them(full, db):
     # October: 10-05 100.00 activates T1 (window 10-05 … 11-03, 达标 at 50,000.00); locked
     full.tx("X1,2026-10-05 10:00:00,T1,M1,100.00,贷记卡,成功")
     settlement.lock_month("2026-10")
+    october = _ledger(db, "2026-10")
+    assert october == _derived("2026-10")  # a locked month's come from its ledger
+    # cashback 60 to A3 (and the chain's differences), the refunded deposit 39
+    assert {(r[1], r[5]) for r in october if r[2] == _agent_id(db, "A3")} == {
+        ("cashback", 6000), ("deposit_refund", 3900), ("deposit_deduction", -3900)
+    }
     full.tx("X2,2026-11-01 10:00:00,T1,M1,100.00,贷记卡,成功")
     full.compute("2026-11")
-
-    def ledger():
-        return sorted(
-            db.execute_sql(
-                "SELECT terminal_id, kind, COALESCE(agent_id, 0), natural_date, month, amount "
-                "FROM terminal_item WHERE month = '2026-11'"
-            ).fetchall()
-        )
-
-    assert not [r for r in ledger() if r[1] == "qualify_bonus"]
+    assert _ledger(db, "2026-11") == []  # an open month keeps no ledger rows
+    assert not [r for r in _derived("2026-11") if r[1] == "qualify_bonus"]
     # 11-02: 50,000.00 more reaches the target inside the window → 达标 bonus on 11-02
     full.tx("X3,2026-11-02 10:00:00,T1,M1,50000.00,贷记卡,成功")
     data = full.compute("2026-11")
     assert product(data, "A3")["qualify_bonus_fen"] == 3000
-    after = ledger()
-    bonus = [(r[3], r[5]) for r in after if r[1] == "qualify_bonus"]
+    derived = _derived("2026-11")
+    bonus = [(r[3], r[5]) for r in derived if r[1] == "qualify_bonus"]
     # A3 30, A2 40 − 30, A1 45 − 40, and the agency keeps the company's 50 − 45
     assert sorted(bonus) == [("2026-11-02", a) for a in (500, 500, 1000, 3000)]
-    # the stored ledger is what a compute from nothing writes next to the locked month
-    db.execute_sql("DELETE FROM terminal_item WHERE month = '2026-11'")
-    full.compute("2026-11")
-    assert ledger() == after
+    # October's cashback and deposit were paid there: November owes them nothing again
+    assert {r[1] for r in derived} == {"qualify_bonus"}
+    # locking November stores exactly what was derived, and October stays as it was
+    settlement.lock_month("2026-11")
+    assert _ledger(db, "2026-11") == derived
+    assert _ledger(db, "2026-10") == october
 
 
-def test_recompute_rewrites_exactly_the_terminals_that_changed(full, db):
+def test_a_compute_writes_no_ledger_rows_and_the_derived_ones_follow_new_data(full, db):
     # 10-05: 100.00 activates T1 (cashback, deposit refund), far below the 达标 volume
     full.tx("X1,2026-10-05 10:00:00,T1,M1,100.00,贷记卡,成功")
     full.compute()
-
-    def ledger():
-        return sorted(
-            db.execute_sql(
-                "SELECT terminal_id, kind, COALESCE(agent_id, 0), natural_date, month, amount "
-                "FROM terminal_item"
-            ).fetchall()
-        )
-
-    before = ledger()
+    assert db.execute_sql("SELECT COUNT(*) FROM terminal_item").fetchone()[0] == 0
+    before = _derived("2026-10")
     assert not [r for r in before if r[1] == "qualify_bonus"]
     # 10-12: 50,000.00 more reaches 50,000 → 达标 bonus 30 / 10 / 5 on 10-12
     full.tx("X2,2026-10-12 10:00:00,T1,M1,50000.00,贷记卡,成功")
     data = full.compute()
     assert product(data, "A3")["qualify_bonus_fen"] == 3000
-    after = ledger()
+    after = _derived("2026-10")
     bonus = [(r[3], r[5]) for r in after if r[1] == "qualify_bonus"]
     # A3 30, A2 40 − 30, A1 45 − 40, and the agency keeps the company's 50 − 45
     assert sorted(bonus) == [("2026-10-12", a) for a in (500, 500, 1000, 3000)]
-    # the stored ledger is what a compute from nothing writes
-    db.execute_sql("DELETE FROM terminal_item")
-    full.compute()
-    assert ledger() == after
     assert set(before) < set(after)
+    # the drill-down adds up to the statement line it explains
+    a3 = _agent_id(db, "A3")
+    assert sum(r[5] for r in after if r[2] == a3 and r[1] == "qualify_bonus") == 3000
+    # and the 达标 outcome is recorded for team figures: reached on 10-12
+    assert db.execute_sql("SELECT window_end, reached_on FROM qualify_outcome").fetchall() == [
+        ("2026-11-03", "2026-10-12")
+    ]
 
 
 def test_recompute_updates_the_deposit_ledger(full, db):

@@ -23,7 +23,7 @@ def test_v1_database_is_migrated_and_keeps_its_data(tmp_path):
     con.close()
 
     db = open_database(path)
-    assert schema_version(db) == LATEST == 3
+    assert schema_version(db) == LATEST == 4
     assert "follow_up" in db.get_tables()
     indexes = {i.name for i in db.get_indexes("txn")}
     assert "txn_settle" in indexes  # v3: the month compute's covering index
