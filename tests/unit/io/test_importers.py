@@ -162,3 +162,44 @@ def test_statement_json_through_cli(dbfile, tmp_path, capsys):
     assert a3["products"][0]["credit"] == {"count": 1, "volume_fen": 1_000_000, "amount_fen": 300}
     assert data["agency"] == {"products": [{"product": "P1", "margin_fen": 300}]}
     assert main(["--db", str(dbfile), "statement", "show", "2026-13", "--json"]) == 2
+
+
+def test_import_from_main_thread_and_from_a_worker_store_the_same_rows(tmp_path):
+    """The main thread stores JSON batches beside a parser thread; a worker thread (the
+    window's) parses and stores inline.  Both must store exactly the same rows."""
+    import threading
+
+    from app.io.importers import import_file
+    from app.models.db import open_database
+    tx = write(tmp_path, "tx.csv",
+               "tx_id,time,sn,amount,category,status,merchant_no\n"
+               "X1,2026-10-05 10:00:00,T1,10.00,贷记卡,成功,M1\n"
+               "X2,2026-10-06 11:00:00,T1,\"1,234.56\",借记卡,退货,\n"
+               "X3,2026-10-06 09:00:00,T1,0.01,扫码,撤销,M2\n"
+               "X4,2026-09-30 23:59:59,T1,99.99,信用卡,,M3\n")
+    rows = {}
+    for how in ("main", "worker"):
+        path = tmp_path / f"{how}.db"
+        assert main(["--db", str(path), "init", "--agency", "测试机构", "--min-payout", "0"]) == 0
+        for kind, text in (("products", PRODUCTS), ("prices", PRICES), ("agents", AGENTS),
+                           ("policies", POLICIES), ("terminals", TERMINALS), ("moves", MOVES)):
+            file = write(tmp_path, f"{kind}.csv", text)
+            assert main(["--db", str(path), "import", kind, str(file)]) == 0
+        db = open_database(path)
+        seen = []
+        if how == "main":
+            assert threading.current_thread() is threading.main_thread()
+            seen.append(import_file("transactions", tx).added)
+        else:
+            t = threading.Thread(target=lambda out=seen: out.append(import_file("transactions", tx).added))
+            t.start()
+            t.join()
+        assert seen == [4]
+        rows[how] = db.execute_sql(
+            "SELECT tx_id, terminal_id, product_id, time, date, month, amount, category, status, "
+            "merchant_no, fee FROM txn ORDER BY tx_id"
+        ).fetchall()
+        db.close()
+    assert rows["main"] == rows["worker"]
+    assert rows["main"][1][6] == -123456 and rows["main"][1][8] == "refund"  # 退货 is negative
+    assert [type(v) for v in rows["main"][0]] == [type(v) for v in rows["worker"][0]]
