@@ -289,9 +289,11 @@ DepositRow = tuple[int, int, int, int, str, Day, str, "Day | None"]
 
 
 def qualification_windows(ctx: Context) -> list[tuple[int, Day, Day, int]]:
-    """(terminal, first day, last day, target volume) of every terminal with a 达标 rule."""
+    """(terminal, first day, last day, target volume) of every activated terminal whose
+    product has a 达标 rule, by terminal."""
     rows = []
-    for t in ctx.terminals.values():
+    for tid in sorted(ctx.terminals):
+        t = ctx.terminals[tid]
         p = ctx.products[t.product_id]
         act = t.activation_day
         if act is None or not p.qualify_days or p.qualify_volume is None:
@@ -312,10 +314,9 @@ def txn_months() -> list[str]:
 
 
 def qualification_tasks(
-    ctx: Context, txn_months: list[str], parts: int
+    windows: list[tuple[int, Day, Day, int]], txn_months: list[str], parts: int
 ) -> list[scans.Task[dict[int, Day]]]:
-    """The 达标 pass, its terminals split in ``parts``."""
-    windows = qualification_windows(ctx)
+    """The 达标 pass over ``windows``, its terminals split in ``parts``."""
     if not windows:
         return []
     # a transaction dated in a window is settled in that month or later
@@ -353,14 +354,15 @@ class _Splits:
 
 
 def derive_terminal_items(
-    ctx: Context, qualified: dict[int, Day]
+    ctx: Context, windows: list[tuple[int, Day, Day, int]], qualified: dict[int, Day]
 ) -> tuple[list[DerivedItem], list[DepositRow]]:
     """Every per-terminal amount with its natural day, and the deposit ledger.
 
-    ``qualified`` maps terminals to the day their 达标 window volume reached the target."""
+    ``qualified`` maps terminals of the 达标 ``windows`` to the day their window volume
+    reached the target."""
     splits = _Splits(ctx)
     items, deposits = _derive_activation_and_deposits(ctx, splits)
-    items += _derive_qualification(ctx, splits, qualified)
+    items += _derive_qualification(ctx, splits, windows, qualified)
     return items, deposits
 
 
@@ -413,27 +415,24 @@ def _derive_activation_and_deposits(
 
 
 def _derive_qualification(
-    ctx: Context, splits: _Splits, qualified: dict[int, Day]
+    ctx: Context,
+    splits: _Splits,
+    windows: list[tuple[int, Day, Day, int]],
+    qualified: dict[int, Day],
 ) -> list[DerivedItem]:
     """达标 bonus on the day the window volume reached the target, else the 未达标
     penalty on the window's last day, by terminal."""
     items: list[DerivedItem] = []
     add = items.append
     empty = Replay()
-    for tid in sorted(ctx.terminals):
-        t = ctx.terminals[tid]
-        act = t.activation_day
-        p = ctx.products[t.product_id]
-        if act is None or not p.qualify_days or p.qualify_volume is None:
-            continue
-        pid = t.product_id
+    for tid, _start, end, _target in windows:
+        pid = ctx.terminals[tid].product_id
         rp = ctx.replays.get(tid, empty)
         hit = qualified.get(tid)
         if hit is not None:
             for agent, amount in splits(rp.holder_on(hit), pid, "qualify_bonus", hit):
                 add((tid, "qualify_bonus", agent, pid, hit, amount))
         else:
-            end = add_days(act, p.qualify_days - 1)
             for agent, amount in splits(rp.holder_on(end), pid, "unqualified_penalty", end):
                 add((tid, "unqualified_penalty", agent, pid, end, -amount))
     return items
@@ -952,7 +951,10 @@ def _compute(
     with_txn = txn_months()
     # the passes over the transactions start first and run beside what follows: 达标
     # first (the per-terminal amounts wait for it), then the shares
-    qualifying = [readers.submit(t) for t in qualification_tasks(ctx, with_txn, readers.workers)]
+    windows = qualification_windows(ctx)
+    qualifying = [
+        readers.submit(t) for t in qualification_tasks(windows, with_txn, readers.workers)
+    ]
     passes = {
         m: SharePass(ctx, m, readers)
         for m in with_txn
@@ -967,8 +969,8 @@ def _compute(
     qualified: dict[int, Day] = {}
     for part in qualifying:
         qualified.update(part.result())
-    _write_outcomes(ctx, qualified)
-    items += _derive_qualification(ctx, splits, qualified)
+    _write_outcomes(windows, qualified)
+    items += _derive_qualification(ctx, splits, windows, qualified)
     del qualified
     months = _run_months(ctx, month, with_txn, items)
     poster = _Poster(months, items, keep=[month] if lock else [])
@@ -998,10 +1000,9 @@ def _run_months(
     return months
 
 
-def _write_outcomes(ctx: Context, qualified: dict[int, Day]) -> None:
+def _write_outcomes(windows: list[tuple[int, Day, Day, int]], qualified: dict[int, Day]) -> None:
     """Replace the 达标 outcomes (``qualify_outcome``), unless they are already so."""
-    rows = [(tid, end, qualified.get(tid)) for tid, _start, end, _target in
-            sorted(qualification_windows(ctx))]  # fmt: skip
+    rows = [(tid, end, qualified.get(tid)) for tid, _start, end, _target in windows]
     db = database.obj
     stored = "SELECT terminal_id, window_end, reached_on FROM qualify_outcome ORDER BY terminal_id"
     if db.execute_sql(stored).fetchall() == rows:
@@ -1027,15 +1028,14 @@ def posted_items(month: str) -> list[tuple[int, str, int | None, int, Day, str, 
     with scans.Readers() as readers:
         ctx = load_context()
         with_txn = txn_months()
+        windows = qualification_windows(ctx)
         qualifying = [
-            readers.submit(t) for t in qualification_tasks(ctx, with_txn, readers.workers)
+            readers.submit(t) for t in qualification_tasks(windows, with_txn, readers.workers)
         ]
-        splits = _Splits(ctx)
-        items, _deposits = _derive_activation_and_deposits(ctx, splits)
         qualified: dict[int, Day] = {}
         for part in qualifying:
             qualified.update(part.result())
-        items += _derive_qualification(ctx, splits, qualified)
+        items, _deposits = derive_terminal_items(ctx, windows, qualified)
         poster = _Poster(_run_months(ctx, month, with_txn, items), items)
         return [r for r in poster.rows() if r[5] == month]
 
