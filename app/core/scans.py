@@ -16,13 +16,14 @@ runs the very same passes one after another on the main connection instead.
 from __future__ import annotations
 
 import itertools
+import json
 import os
 import sqlite3
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from app.models import database
 
@@ -107,42 +108,90 @@ class Readers:
         self.close()
 
 
-def _with_temp(
-    con: sqlite3.Connection, stem: str, columns: str, rows: Iterable[Sequence[Any]]
-) -> str:
+def _json_temp(con: sqlite3.Connection, stem: str, columns: list[str], rows_json: str) -> str:
+    """A temporary table of ``rows_json`` (a JSON array of arrays) with ``columns`` (a name,
+    the INTEGER PRIMARY KEY, then "name TYPE" each).  SQLite parses the array itself: a reader thread stores the rows
+    without taking Python's lock once, so it does not slow the main thread down."""
     name = _temp_name(stem)
-    con.execute(f"CREATE TEMP TABLE {name} ({columns})")
-    marks = ", ".join("?" * (columns.count(",") + 1))
-    con.executemany(f"INSERT INTO {name} VALUES ({marks})", rows)
+    con.execute(
+        f"CREATE TEMP TABLE {name} ({columns[0]} INTEGER PRIMARY KEY, {', '.join(columns[1:])})"
+    )
+    values = ", ".join(f"json_extract(value, '$[{i}]')" for i in range(len(columns)))
+    con.execute(f"INSERT INTO {name} SELECT {values} FROM json_each(?)", (rows_json,))
     return name
+
+
+def _rows(con: sqlite3.Connection, sql: str, params: Sequence[object] = ()) -> list:
+    """The rows of ``sql``, as lists, fetched in one piece.
+
+    Fetching row by row, a reader thread takes Python's lock back for every row, and while
+    the main thread runs Python the two hand the lock to and fro tens of thousands of
+    times.  SQLite packs the rows into one JSON array instead (its own C code, the lock
+    released), and Python reads the array at once."""
+    cur = con.execute(sql + " LIMIT 0", params)  # the result's column names
+    names = [d[0] for d in cur.description]
+    cols = ", ".join(f'"{n}"' for n in names)
+    packed = con.execute(
+        f"SELECT json_group_array(json_array({cols})) FROM ({sql})", params
+    ).fetchone()[0]
+    return json.loads(packed)
 
 
 # ------------------------------------------------------------------ 达标 windows
 
+# The 达标 window of an activated terminal whose product has a 达标 rule: from its
+# activation day (the day it was activated, else its first counted transaction) through
+# 达标天数 days, and its target volume.  The rule lives here alone.
+_ACTIVATION = "COALESCE(t.activated_on, t.first_tx_on)"
+WINDOWS_SQL = (
+    f"SELECT t.id AS terminal_id, {_ACTIVATION} AS start, "
+    f"date({_ACTIVATION}, '+' || (p.qualify_days - 1) || ' days') AS finish, "
+    "p.qualify_volume AS target FROM terminal t JOIN product p ON p.id = t.product_id "
+    f"WHERE {_ACTIVATION} IS NOT NULL AND COALESCE(p.qualify_days, 0) != 0 "
+    "AND p.qualify_volume IS NOT NULL"
+)
+Window = tuple[int, str, str, int]  # (terminal, first day, last day, target volume)
+
+
+def first_window_month(con: sqlite3.Connection) -> str | None:
+    """The month of the earliest 达标 window start, if any."""
+    first = con.execute(f"SELECT MIN(start) FROM ({WINDOWS_SQL})").fetchone()[0]
+    return first[:7] if first else None
+
+
+Days = tuple[int, int, str]  # (terminal, target, "day sum,day sum,…" of its window)
+
 
 def qualification_task(
-    windows: list[tuple[int, str, str, int]], months: list[str]
-) -> Task[dict[int, str]]:
-    """For terminals with (id, first day, last day, target volume) windows: the first day
-    on which their window volume, summed day by day, reaches the target.
+    first: int, last: int, months: list[str]
+) -> Task[tuple[list[Window], list[Days]]]:
+    """The 达标 windows of the terminals ``first``..``last`` (ids), by terminal, and the day
+    sums of those that might reach their target (``first_day_reached`` finds the day).
+    ``months`` are the months whose transactions may lie in a window.
 
     Two steps: the volume of each window's *positive* transactions (a running sum can
     never pass it, so a terminal below target there cannot qualify), then day sums only
-    for the terminals that might, about one in five on a real office."""
+    for the terminals that might, about one in five on a real office, each as one string.
+    Everything stays in SQL, the windows too: no Python per row, so the pass runs beside
+    the main thread without taking Python's lock from it.  (A window function for the
+    running sums costs SQLite twice what the day sums do; the running sum is cheap in
+    Python on a few hundred thousand days, and stops at the day it is reached.)"""
 
-    def task(con: sqlite3.Connection) -> dict[int, str]:
-        if not months:
-            return {}
-        win = _with_temp(
-            con, "window", "terminal_id INTEGER PRIMARY KEY, start TEXT, finish TEXT, target INTEGER",
-            windows,
+    def task(con: sqlite3.Connection) -> tuple[list[Window], list[Days]]:
+        win, cand = _temp_name("window"), _temp_name("cand")
+        con.execute(
+            f"CREATE TEMP TABLE {win} (terminal_id INTEGER PRIMARY KEY, start TEXT, "
+            "finish TEXT, target INTEGER)"
         )
-        cand = _temp_name("cand")
-        marks = ", ".join("?" * len(months))
         con.execute(f"CREATE TEMP TABLE {cand} (terminal_id INTEGER PRIMARY KEY)")
+        marks = ", ".join("?" * len(months))
         try:
-            # both steps stay in SQL: no Python per row, so the pass runs beside the main
-            # thread without taking Python's lock from it
+            con.execute(f"INSERT INTO {win} {WINDOWS_SQL} AND t.id BETWEEN ? AND ?", (first, last))
+            windows: list[Window] = _rows(
+                con, f"SELECT terminal_id, start, finish, target FROM {win}"
+            )
+            if not months or not windows:
+                return windows, []
             con.execute(
                 f"INSERT INTO {cand} SELECT w.terminal_id FROM {win} w CROSS JOIN txn t "
                 f"ON t.month IN ({marks}) AND t.terminal_id = w.terminal_id "
@@ -151,54 +200,59 @@ def qualification_task(
                 "HAVING SUM(MAX(t.amount, 0)) >= w.target",
                 months,
             )
-            # then the running day sums of those that might, and the first day they reach it
-            out: dict[int, str] = dict(
-                con.execute(
-                    "SELECT terminal_id, MIN(date) FROM (SELECT c.terminal_id, t.date, w.target, "
-                    "SUM(SUM(t.amount)) OVER (PARTITION BY c.terminal_id ORDER BY t.date) AS run "
-                    f"FROM {cand} c CROSS JOIN {win} w ON w.terminal_id = c.terminal_id "
-                    f"CROSS JOIN txn t ON t.month IN ({marks}) AND t.terminal_id = c.terminal_id "
-                    "AND t.date BETWEEN w.start AND w.finish "
-                    f"WHERE t.status IN {COUNTED} GROUP BY c.terminal_id, t.date) "
-                    "WHERE run >= target GROUP BY terminal_id",
-                    months,
-                ).fetchall()
+            days: list[Days] = _rows(
+                con,
+                "SELECT terminal_id, target, group_concat(date || ' ' || day_sum) AS days FROM ("
+                "SELECT c.terminal_id, w.target, t.date, SUM(t.amount) AS day_sum "
+                f"FROM {cand} c CROSS JOIN {win} w ON w.terminal_id = c.terminal_id "
+                f"CROSS JOIN txn t ON t.month IN ({marks}) AND t.terminal_id = c.terminal_id "
+                "AND t.date BETWEEN w.start AND w.finish "
+                f"WHERE t.status IN {COUNTED} GROUP BY c.terminal_id, t.date) "
+                "GROUP BY terminal_id",
+                months,
             )
-            return out
+            return windows, days
         finally:
-            con.execute(f"DROP TABLE {win}")
-            con.execute(f"DROP TABLE {cand}")
+            for name in (win, cand):
+                con.execute(f"DROP TABLE {name}")
 
     return task
+
+
+def first_day_reached(target: int, days: str) -> str | None:
+    """The first day on which the running sum of ``days`` ("YYYY-MM-DD sum,…", in any
+    order: the days are sorted here) reaches ``target``, else None."""
+    run = 0
+    for day in sorted(days.split(",")):
+        run += int(day[11:])
+        if run >= target:
+            return day[:10]
+    return None
 
 
 # ------------------------------------------------------------------ shares
 
 
-def shares_task(
-    month: str, segments: list[tuple[int, int, str, str, int, int]], band_sql: str
-) -> Task[list[tuple[int, int, int, int]]]:
-    """Transactions of ``month`` in the ``segments`` (id, terminal, first day, day after,
-    group, product), grouped by (group, category, refund) packed as group × 8 + category ×
+def shares_task(month: str, segments_json: str, band_sql: str) -> Task[list[tuple[int, int, int, int]]]:
+    """Transactions of ``month`` in the segments (``segments_json``: a JSON array of [id,
+    terminal, first day, day after, group, product]), grouped by (group, category, refund) packed as group × 8 + category ×
     2 + refund, and by ``band_sql`` (over ``t`` and ``s.product``): rows (key, band,
     count, volume)."""
 
     def task(con: sqlite3.Connection) -> list[tuple[int, int, int, int]]:
-        seg = _with_temp(
-            con, "segment",
-            "id INTEGER PRIMARY KEY, terminal_id INTEGER, start TEXT, finish TEXT, "
-            "grp INTEGER, product INTEGER",
-            segments,
+        seg = _json_temp(
+            con, "segment", ["id", "terminal_id INTEGER", "start TEXT", "finish TEXT", "grp INTEGER", "product INTEGER"], segments_json
         )
         try:
-            return con.execute(
+            return _rows(
+                con,
                 "SELECT (s.grp * 4 + (CASE t.category WHEN 'credit' THEN 0 WHEN 'debit' THEN 1 "
-                f"ELSE 2 END)) * 2 + (t.status = 'refund') AS k, {band_sql} AS b, COUNT(*), "
-                f"SUM(t.amount) FROM {seg} s CROSS JOIN txn t ON t.month = ? "
+                f"ELSE 2 END)) * 2 + (t.status = 'refund') AS k, {band_sql} AS b, COUNT(*) AS n, "
+                f"SUM(t.amount) AS volume FROM {seg} s CROSS JOIN txn t ON t.month = ? "
                 "AND t.terminal_id = s.terminal_id AND t.date >= s.start AND t.date < s.finish "
                 f"WHERE t.status IN {COUNTED} GROUP BY k, b",
                 (month,),
-            ).fetchall()
+            )
         finally:
             con.execute(f"DROP TABLE {seg}")
 

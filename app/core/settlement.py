@@ -288,20 +288,6 @@ DerivedItem = tuple[int, str, "int | None", int, Day, int]
 DepositRow = tuple[int, int, int, int, str, Day, str, "Day | None"]
 
 
-def qualification_windows(ctx: Context) -> list[tuple[int, Day, Day, int]]:
-    """(terminal, first day, last day, target volume) of every activated terminal whose
-    product has a 达标 rule, by terminal."""
-    rows = []
-    for tid in sorted(ctx.terminals):
-        t = ctx.terminals[tid]
-        p = ctx.products[t.product_id]
-        act = t.activation_day
-        if act is None or not p.qualify_days or p.qualify_volume is None:
-            continue
-        rows.append((t.id, act, add_days(act, p.qualify_days - 1), p.qualify_volume))
-    return rows
-
-
 def txn_months() -> list[str]:
     """Months that have transactions, in order (an index skip-scan: one seek each)."""
     db = database.obj
@@ -314,19 +300,40 @@ def txn_months() -> list[str]:
 
 
 def qualification_tasks(
-    windows: list[tuple[int, Day, Day, int]], txn_months: list[str], parts: int
-) -> list[scans.Task[dict[int, Day]]]:
-    """The 达标 pass over ``windows``, its terminals split in ``parts``."""
-    if not windows:
+    txn_months: list[str], parts: int
+) -> list[scans.Task[tuple[list[scans.Window], list[scans.Days]]]]:
+    """The 达标 pass (``scans.qualification_task``), its terminals split in ``parts``.  It
+    needs nothing from Python, so it starts before the context is loaded."""
+    db = database.obj
+    first = scans.first_window_month(db.connection())
+    if first is None:
         return []
     # a transaction dated in a window is settled in that month or later
-    first = min(w[1] for w in windows)[:7]
     months = [m for m in txn_months if m >= first]
-    size = -(-len(windows) // parts)
+    lo, hi = db.execute_sql("SELECT MIN(id), MAX(id) FROM terminal").fetchone()
+    size = -(-(hi - lo + 1) // parts)
     return [
-        scans.qualification_task(windows[i : i + size], months)
-        for i in range(0, len(windows), size)
+        scans.qualification_task(i, min(i + size - 1, hi), months)
+        for i in range(lo, hi + 1, size)
     ]
+
+
+def _qualification(
+    parts: list[Future[tuple[list[scans.Window], list[scans.Days]]]],
+) -> tuple[list[scans.Window], dict[int, Day]]:
+    """The 达标 windows (terminal, first day, last day, target), by terminal, and the day
+    each that reached its target did."""
+    windows: list[scans.Window] = []
+    qualified: dict[int, Day] = {}
+    for part in parts:
+        wins, days = part.result()
+        windows += wins
+        for tid, target, sums in days:
+            hit = scans.first_day_reached(target, sums)
+            if hit is not None:
+                qualified[tid] = hit
+    windows.sort()
+    return windows, qualified
 
 
 class _Splits:
@@ -663,7 +670,8 @@ class SharePass:
         segments = self._segments()
         size = -(-len(segments) // readers.workers) if segments else 1
         for i in range(0, len(segments), size):
-            task = scans.shares_task(month, segments[i : i + size], self._band("s.product"))
+            part = json.dumps(segments[i : i + size], separators=(",", ":"))
+            task = scans.shares_task(month, part, self._band("s.product"))
             self.parts.append(readers.submit(task))
 
     def _segments(self) -> list[tuple[int, int, str, str, int, int]]:
@@ -945,16 +953,14 @@ def _compute(
     month: str, report: Progress, readers: scans.Readers, *, lock: bool = False
 ) -> ComputeResult:
     report(2, "读取代理、政策与机具")
-    ctx = load_context()
-    if month in ctx.locked:
+    if month in locked_months():
         raise UserError(f"{format_month(month)}已锁定,不能重新计算")
     with_txn = txn_months()
     # the passes over the transactions start first and run beside what follows: 达标
-    # first (the per-terminal amounts wait for it), then the shares
-    windows = qualification_windows(ctx)
-    qualifying = [
-        readers.submit(t) for t in qualification_tasks(windows, with_txn, readers.workers)
-    ]
+    # first, before the context is loaded (the per-terminal amounts wait for it), then
+    # the shares
+    qualifying = [readers.submit(t) for t in qualification_tasks(with_txn, readers.workers)]
+    ctx = load_context()
     passes = {
         m: SharePass(ctx, m, readers)
         for m in with_txn
@@ -966,9 +972,7 @@ def _compute(
     _write_deposits(deposits)
     del deposits
     report(20, "计算达标与未达标")
-    qualified: dict[int, Day] = {}
-    for part in qualifying:
-        qualified.update(part.result())
+    windows, qualified = _qualification(qualifying)
     _write_outcomes(windows, qualified)
     items += _derive_qualification(ctx, splits, windows, qualified)
     del qualified
@@ -1026,15 +1030,10 @@ def posted_items(month: str) -> list[tuple[int, str, int | None, int, Day, str, 
             (month,),
         ).fetchall()
     with scans.Readers() as readers:
-        ctx = load_context()
         with_txn = txn_months()
-        windows = qualification_windows(ctx)
-        qualifying = [
-            readers.submit(t) for t in qualification_tasks(windows, with_txn, readers.workers)
-        ]
-        qualified: dict[int, Day] = {}
-        for part in qualifying:
-            qualified.update(part.result())
+        qualifying = [readers.submit(t) for t in qualification_tasks(with_txn, readers.workers)]
+        ctx = load_context()
+        windows, qualified = _qualification(qualifying)
         items, _deposits = derive_terminal_items(ctx, windows, qualified)
         poster = _Poster(_run_months(ctx, month, with_txn, items), items)
         return [r for r in poster.rows() if r[5] == month]
