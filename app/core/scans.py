@@ -233,17 +233,78 @@ def first_day_reached(target: int, days: str) -> str | None:
 # ------------------------------------------------------------------ shares
 
 
-def shares_task(month: str, segments_json: str, band_sql: str) -> Task[list[tuple[int, int, int, int]]]:
-    """Transactions of ``month`` in the segments (``segments_json``: a JSON array of [id,
-    terminal, first day, day after, group, product]), grouped by (group, category, refund) packed as group × 8 + category ×
-    2 + refund, and by ``band_sql`` (over ``t`` and ``s.product``): rows (key, band,
-    count, volume)."""
+# The holder of a terminal over time (DOMAIN §3), as SQL: a terminal starts in the agency's
+# stock (holder 0 here, None in Python); 下发 and 调拨 hand it to their agent, 回拨 takes it
+# back to stock; 丢失 and 退货 keep the last holder.  A move dated D applies to D's
+# transactions, so the holder on D is the one after *all* of D's moves (the last entered).
+# ``app.core.ownership.build_replays`` is the same rule in Python; a test checks they agree.
+HOLDER_MOVES = "('allocate', 'transfer', 'recall')"
+
+
+def holding(con: sqlite3.Connection, moves: str, hold: str, first: int, last: int) -> None:
+    """Temporary tables of the holders of terminals ``first``..``last`` (ids): ``moves``
+    (terminal_id, date, holder) after each day with moves, from the first day of all
+    (0000-00-00, stock), and ``hold`` (terminal_id, product, start, holder, finish): the
+    stretches of one holder, each until the next day with moves (9999-12-31: for good)."""
+    con.execute(
+        f"CREATE TEMP TABLE {moves} (terminal_id INTEGER, date TEXT, holder INTEGER, "
+        "PRIMARY KEY (terminal_id, date)) WITHOUT ROWID"
+    )
+    con.execute(
+        f"INSERT INTO {moves} SELECT id, '0000-00-00', 0 FROM terminal WHERE id BETWEEN ? AND ?",
+        (first, last),
+    )
+    # in entry order, so that the last move of a day replaces the others
+    con.execute(
+        f"INSERT OR REPLACE INTO {moves} SELECT terminal_id, date, "
+        "CASE action WHEN 'recall' THEN 0 ELSE to_agent_id END FROM terminal_event "
+        f"WHERE action IN {HOLDER_MOVES} AND terminal_id BETWEEN ? AND ? ORDER BY id",
+        (first, last),
+    )
+    con.execute(
+        f"CREATE TEMP TABLE {hold} AS SELECT m.terminal_id, t.product_id AS product, "
+        "m.date AS start, m.holder, COALESCE(LEAD(m.date) OVER (PARTITION BY "
+        "m.terminal_id ORDER BY m.date), '9999-12-31') AS finish "
+        f"FROM {moves} m JOIN terminal t ON t.id = m.terminal_id"
+    )
+
+
+def shares_task(
+    month: str, first: int, last: int, days: tuple[str, str], periods_json: str, band_sql: str
+) -> Task[list[tuple[int, int, int, int]]]:
+    """The transactions of ``month`` of terminals ``first``..``last`` (ids), grouped by
+    (group, category, refund) packed as group × 8 + category × 2 + refund, and by
+    ``band_sql`` (over ``t`` and ``s.product``): rows (key, band, count, volume).
+
+    ``periods_json`` holds the pricing periods of every (holder, product): a JSON array
+    of [id, holder (0 = stock), product, first day, day after, group].  Each terminal's
+    month (``days``: the month's first transaction day and its last day) is cut into
+    segments, one holder and one period each, all in SQL: the holding timeline from the
+    moves, then its stretches met with the periods.  A segment is a range of the covering
+    index that SQLite seeks once and reads without testing each row's day."""
 
     def task(con: sqlite3.Connection) -> list[tuple[int, int, int, int]]:
-        seg = _json_temp(
-            con, "segment", ["id", "terminal_id INTEGER", "start TEXT", "finish TEXT", "grp INTEGER", "product INTEGER"], segments_json
-        )
+        period = _json_temp(
+            con, "period",
+            ["id", "holder INTEGER", "product INTEGER", "start TEXT", "finish TEXT", "grp INTEGER"],
+            periods_json,
+        )  # fmt: skip
+        moves, hold, seg = _temp_name("moves"), _temp_name("hold"), _temp_name("segment")
         try:
+            con.execute(f"CREATE INDEX temp.{period}_key ON {period} (holder, product, start)")
+            holding(con, moves, hold, first, last)
+            # the month's stretches met with their holder's pricing periods
+            con.execute(
+                f"CREATE TEMP TABLE {seg} (id INTEGER PRIMARY KEY, terminal_id INTEGER, "
+                "start TEXT, finish TEXT, grp INTEGER, product INTEGER)"
+            )
+            con.execute(
+                f"INSERT INTO {seg} (terminal_id, start, finish, grp, product) SELECT "
+                "h.terminal_id, MAX(h.start, p.start), MIN(h.finish, p.finish), p.grp, h.product "
+                f"FROM {hold} h JOIN {period} p ON p.holder = h.holder AND p.product = h.product "
+                "AND p.start < h.finish AND p.finish > h.start WHERE h.finish > ? AND h.start <= ?",
+                days,
+            )
             return _rows(
                 con,
                 "SELECT (s.grp * 4 + (CASE t.category WHEN 'credit' THEN 0 WHEN 'debit' THEN 1 "
@@ -254,6 +315,7 @@ def shares_task(month: str, segments_json: str, band_sql: str) -> Task[list[tupl
                 (month,),
             )
         finally:
-            con.execute(f"DROP TABLE {seg}")
+            for name in (period, moves, hold, seg):
+                con.execute(f"DROP TABLE IF EXISTS {name}")
 
     return task

@@ -24,7 +24,6 @@ import contextlib
 import datetime as dt
 import functools
 import hashlib
-import itertools
 import json
 import operator
 from collections import defaultdict
@@ -160,6 +159,20 @@ class Context:
     min_payout: int
     _chains: dict[int | None, tuple[int | None, ...]] = field(default_factory=dict)
 
+    def load_holdings(self) -> None:
+        """The terminals, and each one's holding timeline replayed from its moves."""
+        db = database.obj
+        self.terminals = {
+            r[0]: TerminalInfo(r[0], r[1], r[2], r[3])
+            for r in db.execute_sql("SELECT id, product_id, activated_on, first_tx_on FROM terminal")
+        }
+        self.replays = build_replays(
+            db.execute_sql(
+                "SELECT terminal_id, date, action, to_agent_id, deposit_method FROM terminal_event "
+                "WHERE action != 'stock' ORDER BY terminal_id, date, id"
+            )
+        )
+
     def chain(self, holder: int | None) -> tuple[int | None, ...]:
         """(None = agency, A1, …, holder): the holder's line of uplines."""
         chain = self._chains.get(holder)
@@ -230,7 +243,9 @@ class Context:
         return out
 
 
-def load_context() -> Context:
+def load_context(*, holdings: bool = True) -> Context:
+    """Agents, products, policies, prices, and (``holdings``) the terminals with their
+    holding timelines, which a compute loads later (``Context.load_holdings``)."""
     db = database.obj
     agents = {
         r[0]: AgentInfo(*r)
@@ -264,19 +279,10 @@ def load_context() -> Context:
         "per_txn FROM price"
     ):
         prices.add(r[0], r[1], _terms(r[2:]))
-    terminals = {
-        r[0]: TerminalInfo(r[0], r[1], r[2], r[3])
-        for r in db.execute_sql("SELECT id, product_id, activated_on, first_tx_on FROM terminal")
-    }
-    replays = build_replays(
-        db.execute_sql(
-            "SELECT terminal_id, date, action, to_agent_id, deposit_method FROM terminal_event "
-            "ORDER BY terminal_id, date, id"
-        )
-    )
-    return Context(
-        agents, products, policies, prices, terminals, replays, locked_months(), min_payout()
-    )
+    ctx = Context(agents, products, policies, prices, {}, {}, locked_months(), min_payout())
+    if holdings:
+        ctx.load_holdings()
+    return ctx
 
 
 # ------------------------------------------------------------------ per-terminal amounts
@@ -659,7 +665,7 @@ class SharePass:
         self.ctx = ctx
         self.month = month
         self.parts: list[Future[list[tuple[int, int, int, int]]]] = []
-        self.starts: dict[tuple[int | None, int], list[str]] = {}
+        self.days: dict[tuple[int | None, int], frozenset[str]] = {}
         self.groups: list[tuple[int | None, int, str]] = []  # (holder, product, period start)
         self.thresholds = _debit_thresholds(ctx)
         db = database.obj
@@ -667,68 +673,51 @@ class SharePass:
         if lo is None:
             return
         self.lo, self.hi = lo, month_last_day(month).isoformat()
-        segments = self._segments()
-        size = -(-len(segments) // readers.workers) if segments else 1
-        for i in range(0, len(segments), size):
-            part = json.dumps(segments[i : i + size], separators=(",", ":"))
-            task = scans.shares_task(month, part, self._band("s.product"))
+        periods = json.dumps(self._periods(), separators=(",", ":"))
+        first, last = db.execute_sql("SELECT MIN(id), MAX(id) FROM terminal").fetchone()
+        if first is None:
+            return
+        size = -(-(last - first + 1) // readers.workers)
+        for i in range(first, last + 1, size):
+            task = scans.shares_task(
+                month, i, min(i + size - 1, last), (self.lo, self.hi), periods,
+                self._band("s.product"),
+            )  # fmt: skip
             self.parts.append(readers.submit(task))
 
-    def _segments(self) -> list[tuple[int, int, str, str, int, int]]:
-        """(id, terminal, first day, day after, group, product) stretches, by terminal."""
-        ctx, lo, hi = self.ctx, self.lo, self.hi
-        group_ids: dict[tuple[int | None, int, str], int] = {}
-        # the stretches of one holder between two days, by (holder, product, first, after)
-        stretches: dict[tuple, list[tuple[str, str, int]]] = {}
-
-        def stretch(holder: int | None, pid: int, start: str, finish: str) -> list:
-            key = (holder, pid, start, finish)
-            out = stretches.get(key)
-            if out is None:
-                periods = self.period_starts(holder, pid)
-                first = max(0, bisect.bisect_right(periods, start) - 1)
-                cuts = [start, *(d for d in periods[first + 1 :] if start < d < finish), finish]
-                out = stretches[key] = []
-                for k, (a, b) in enumerate(itertools.pairwise(cuts)):
-                    group = (holder, pid, periods[first + k])
-                    gid = group_ids.get(group)
-                    if gid is None:
-                        gid = group_ids[group] = len(self.groups)
-                        self.groups.append(group)
-                    out.append((a, b, gid))
-            return out
-
-        out: list[tuple[int, int, str, str, int, int]] = []
-        add = out.append
-        empty = Replay()
-        for tid in sorted(ctx.terminals):
-            pid = ctx.terminals[tid].product_id
-            rp = ctx.replays.get(tid, empty)
-            # holders over the month: the one on its first day, then each change inside
-            starts = rp.starts
-            i = bisect.bisect_right(starts, lo)
-            j = bisect.bisect_right(starts, hi)
-            holder = rp.holders[i - 1] if i else None
-            start = "0000-00-00"
-            for k in range(i, j + 1):
-                finish = starts[k] if k < j else "9999-12-31"
-                for a, b, gid in stretch(holder, pid, start, finish):
-                    add((len(out) + 1, tid, a, b, gid, pid))
-                if k < j:
-                    holder, start = rp.holders[k], finish
-        return out
+    def _periods(self) -> list[tuple[int, int, int, str, str, int]]:
+        """(id, holder (0 = stock), product, first day, day after, group) of the pricing
+        periods of every possible holder and product in the month; the first runs from
+        the beginning of time, the last to its end."""
+        rows: list[tuple[int, int, int, str, str, int]] = []
+        for holder in [None, *sorted(self.ctx.agents)]:
+            for pid in sorted(self.ctx.products):
+                starts = self.period_starts(holder, pid)
+                for k, day in enumerate(starts):
+                    start = starts[k] if k else "0000-00-00"
+                    finish = starts[k + 1] if k + 1 < len(starts) else "9999-12-31"
+                    rows.append((len(rows) + 1, holder or 0, pid, start, finish, len(self.groups)))
+                    self.groups.append((holder, pid, day))
+        return rows
 
     def period_starts(self, holder: int | None, pid: int) -> list[str]:
         """The first day of each pricing period of ``holder``'s chain for ``pid`` in the
         month: the month's first transaction day, then each day a term changes."""
+        return [self.lo, *sorted(self._change_days(holder, pid))]
+
+    def _change_days(self, holder: int | None, pid: int) -> frozenset[str]:
+        """Days inside the month on which a price of ``pid`` or a policy of an agent on
+        ``holder``'s chain changes (the parent's days, and the holder's own)."""
         key = (holder, pid)
-        out = self.starts.get(key)
+        out = self.days.get(key)
         if out is None:
             ctx, lo, hi = self.ctx, self.lo, self.hi
-            days = {d for d in ctx.prices.dates(pid) if lo < d <= hi}
-            for agent in ctx.chain(holder):
-                days.update(d for d in ctx.policies.dates((agent, pid)) if lo < d <= hi)
-            out = self.starts[key] = [lo, *sorted(days)]
+            own = (d for d in ctx.policies.dates((holder, pid)) if lo < d <= hi)
+            if holder is None:
+                above = frozenset(d for d in ctx.prices.dates(pid) if lo < d <= hi)
+            else:
+                above = self._change_days(ctx.agents[holder].parent_id, pid)
+            out = self.days[key] = above.union(own)
         return out
 
     def _band(self, pcol: str) -> str:
@@ -960,12 +949,13 @@ def _compute(
     # first, before the context is loaded (the per-terminal amounts wait for it), then
     # the shares
     qualifying = [readers.submit(t) for t in qualification_tasks(with_txn, readers.workers)]
-    ctx = load_context()
+    ctx = load_context(holdings=False)
     passes = {
         m: SharePass(ctx, m, readers)
         for m in with_txn
         if m <= month and m not in ctx.locked
     }
+    ctx.load_holdings()
     report(15, "计算激活返现与押金")
     splits = _Splits(ctx)
     items, deposits = _derive_activation_and_deposits(ctx, splits)

@@ -82,3 +82,52 @@ def test_readers_open_a_database_whose_path_has_spaces_hash_and_chinese(tmp_path
         assert row == ("鑫联",)
     finally:
         db.close()
+
+
+def test_holding_in_sql_agrees_with_the_python_replay(db):
+    """The shares pass cuts each terminal's month by its holders in SQL (scans.holding);
+    the per-terminal amounts take them from ownership.build_replays.  Same rule: on every
+    day, every terminal, the same holder."""
+    import datetime as dt
+
+    load_demo("small", settle=False)
+    # one stock terminal with a busy life: three moves on one day (the last counts), a
+    # recall, and a loss (keeps its holder)
+    tid = db.execute_sql(
+        "SELECT id FROM terminal t WHERE NOT EXISTS (SELECT 1 FROM terminal_event e "
+        "WHERE e.terminal_id = t.id AND e.action != 'stock') LIMIT 1"
+    ).fetchone()[0]
+    a, b, c = (r[0] for r in db.execute_sql("SELECT id FROM agent ORDER BY id LIMIT 3"))
+    moves = [
+        ("2026-09-03", "allocate", a), ("2026-09-10", "transfer", b), ("2026-09-10", "recall", None),
+        ("2026-09-10", "allocate", c), ("2026-09-20", "recall", None), ("2026-10-02", "allocate", b),
+        ("2026-10-15", "lost", None),
+    ]  # fmt: skip
+    for day, action, agent in moves:
+        db.execute_sql(
+            "INSERT INTO terminal_event (terminal_id, date, action, to_agent_id, deposit_method, "
+            "operator, created) VALUES (?, ?, ?, ?, 'deduct', '', '2026-10-31 00:00:00')",
+            (tid, day, action, agent),
+        )
+    ctx = settlement.load_context()
+    con = db.connection()
+    scans.holding(con, "t_moves", "t_hold", 0, 10**9)
+    rows = con.execute("SELECT terminal_id, start, finish, holder FROM t_hold").fetchall()
+    assert {r[0] for r in rows} == set(ctx.terminals)
+    first, last = dt.date(2026, 7, 1), dt.date(2026, 12, 31)
+    days = [(first + dt.timedelta(days=i)).isoformat() for i in range((last - first).days + 1)]
+    checked = 0
+    for terminal, start, finish, holder in rows:
+        rp = ctx.replays.get(terminal)
+        for day in days:
+            if start <= day < finish:
+                expected = rp.holder_on(day) if rp else None
+                assert (holder or None) == expected, (terminal, day)
+                checked += 1
+    assert checked == len(ctx.terminals) * len(days)  # the stretches cover every day once
+    mine = [(s, f, h) for t, s, f, h in rows if t == tid]
+    assert mine == [
+        ("0000-00-00", "2026-09-03", 0), ("2026-09-03", "2026-09-10", a),
+        ("2026-09-10", "2026-09-20", c), ("2026-09-20", "2026-10-02", 0),
+        ("2026-10-02", "9999-12-31", b),
+    ]  # fmt: skip
