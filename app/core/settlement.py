@@ -508,6 +508,9 @@ class _Poster:
             f"SELECT 1 FROM terminal_item WHERE month IN ({marks}) LIMIT 1", run
         ).fetchone():  # rows of a month not locked (never written since migration 4)
             db.execute_sql(f"DELETE FROM terminal_item WHERE month IN ({marks})", run)
+        if not self.keep and not self.frozen:
+            self._tally()  # nothing to write, nothing locked to replay: the sums alone
+            return
         rows = self.rows()
         if not self.keep:
             for _ in rows:  # the totals are counted as the rows go by
@@ -549,19 +552,37 @@ class _Poster:
         key = (agent, pid, kind)
         totals[key] = totals.get(key, 0) + amount
 
+    def _posted_in(self, natural: str) -> str | None:
+        """The month of the run in which an amount of ``natural`` month is posted: the
+        first not before it."""
+        i = bisect.bisect_left(self.run, natural)
+        return self.run[i] if i < len(self.run) else None
+
     def _once(self) -> Iterator[tuple]:
-        run = self.run
         months: dict[str, str | None] = {}  # natural month → month it is posted in
         count = self._count
         for tid, kind, agent, pid, day, amount in self.items:
             natural = day[:7]
             month = months.get(natural, "")
             if month == "":
-                i = bisect.bisect_left(run, natural)
-                month = months[natural] = run[i] if i < len(run) else None
+                month = months[natural] = self._posted_in(natural)
             if month is not None:
                 count(month, agent, pid, kind, amount)
                 yield (tid, kind, agent, pid, day, month, amount)
+
+    def _tally(self) -> None:
+        """The totals ``_once`` counts, without making its rows."""
+        self.totals = {m: {} for m in self.run}
+        sums: dict[Day, dict | None] = {}  # day → the totals of the month it is posted in
+        unseen: dict = {}
+        for _tid, kind, agent, pid, day, amount in self.items:
+            into = sums.get(day, unseen)
+            if into is unseen:
+                month = self._posted_in(day[:7])
+                into = sums[day] = self.totals[month] if month else None
+            if into is not None:
+                key = (agent, pid, kind)
+                into[key] = into.get(key, 0) + amount
 
     def _replayed(self) -> Iterator[tuple]:
         frozen = database.obj.execute_sql(
@@ -903,7 +924,7 @@ def _data_months(txn_months: list[str], items: list[DerivedItem]) -> set[str]:
         "SELECT DISTINCT month FROM terminal_item",
     ):
         months.update(r[0] for r in db.execute_sql(sql))
-    months.update({it[4][:7] for it in items})
+    months.update({day[:7] for day in {it[4] for it in items}})
     return months
 
 

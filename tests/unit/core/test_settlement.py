@@ -545,3 +545,37 @@ def test_recompute_updates_the_deposit_ledger(full, db):
     full.tx("X1,2026-10-05 10:00:00,T1,M1,100.00,贷记卡,成功")  # activates within 60 days
     full.compute()
     assert db.execute_sql(state).fetchone() == ("refunded", "2026-10-05")
+
+
+def _line_items(db, month):
+    kinds = settlement.ITEM_KINDS
+    rows = db.execute_sql(
+        f"SELECT s.agent_id, l.product_id, {', '.join('l.' + k for k in kinds)} "
+        "FROM statement_line l JOIN statement s ON s.id = l.statement_id WHERE s.month = ?",
+        (month,),
+    ).fetchall()
+    return {(a, p, k): x for a, p, *xs in rows for k, x in zip(kinds, xs, strict=True) if x}
+
+
+def _summed(month):
+    out: dict = {}
+    for _t, kind, who, pid, _d, _m, amount in settlement.posted_items(month):
+        if who is not None:
+            out[(who, pid, kind)] = out.get((who, pid, kind), 0) + amount
+    return {k: v for k, v in out.items() if v}
+
+
+def test_statement_lines_are_the_sums_of_the_derived_postings(db):
+    """A compute only sums the postings (nothing to write); the drill-down makes each
+    one.  Both ways must give the same money, with and without a locked month before."""
+    from app.io.demo_load import load_demo
+
+    load_demo("small", settle=False)
+    settlement.compute_month("2026-09")  # 2026-08 and 2026-09, nothing locked
+    for month in ("2026-08", "2026-09"):
+        assert _line_items(db, month) == _summed(month)
+        assert _line_items(db, month)  # cashback and deposits at least
+    settlement.lock_month("2026-09")
+    settlement.compute_month("2026-10")  # now replayed against September's ledger
+    assert _line_items(db, "2026-10") == _summed("2026-10")
+    assert _line_items(db, "2026-10")
