@@ -8,8 +8,8 @@ from the index alone, terminal by terminal.
 
 The passes run on read-only connections of their own, one per core, in threads (SQLite
 releases the GIL while it steps).  They see what the compute's own connection sees
-because they start before it writes and the transactions table is never written during a
-compute.  A database in memory, or a compute called inside a caller's open transaction,
+because they start before it writes and none of the tables they read (transactions,
+terminals, moves, products) is written during a compute.  A database in memory, or a compute called inside a caller's open transaction,
 runs the very same passes one after another on the main connection instead.
 """
 
