@@ -687,10 +687,12 @@ class SharePass:
     def __init__(self, ctx: Context, month: str, readers: scans.Readers):
         self.ctx = ctx
         self.month = month
-        self.parts: list[Future[list[tuple[int, int, int, int]]]] = []
+        self.parts: list[Future[list[tuple[int, int, int]]]] = []
         self.days: dict[tuple[int | None, int], frozenset[str]] = {}
         self.groups: list[tuple[int | None, int, str]] = []  # (holder, product, period start)
         self.thresholds = _debit_thresholds(ctx)
+        # band numbers run from 0 to the most thresholds of a product
+        self.bands = 1 + max((len(edges) for edges in self.thresholds.values()), default=0)
         db = database.obj
         lo = db.execute_sql("SELECT MIN(date) FROM txn WHERE month = ?", (month,)).fetchone()[0]
         if lo is None:
@@ -704,7 +706,7 @@ class SharePass:
         for i in range(first, last + 1, size):
             task = scans.shares_task(
                 month, i, min(i + size - 1, last), (self.lo, self.hi), periods,
-                self._band("s.product"),
+                self._band("s.product"), self.bands,
             )  # fmt: skip
             self.parts.append(readers.submit(task))
 
@@ -761,8 +763,9 @@ class SharePass:
         pool: dict[int, int] = defaultdict(int)
         terms_cache: dict[tuple, tuple[Terms, list[Terms]]] = {}
         for part in self.parts:
-            for key, band, n, total in part.result():
-                gid, rest = divmod(key, 8)
+            for key, n, total in part.result():
+                packed, band = divmod(key, self.bands)
+                gid, rest = divmod(packed, 8)
                 cat, refund = _CAT_NAME[rest >> 1], bool(rest & 1)
                 holder, pid, day = self.groups[gid]
                 chain = ctx.chain(holder)
