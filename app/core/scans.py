@@ -196,8 +196,8 @@ def qualification_task(
                 f"INSERT INTO {cand} SELECT w.terminal_id FROM {win} w CROSS JOIN txn t "
                 f"ON t.month IN ({marks}) AND t.terminal_id = w.terminal_id "
                 "AND t.date BETWEEN w.start AND w.finish "
-                f"WHERE t.status IN {COUNTED} GROUP BY w.terminal_id "
-                "HAVING SUM(MAX(t.amount, 0)) >= w.target",
+                f"WHERE t.status IN {COUNTED} AND t.amount >= 0 GROUP BY w.terminal_id "
+                "HAVING SUM(t.amount) >= w.target",
                 months,
             )
             days: list[Days] = _rows(
