@@ -131,3 +131,15 @@ def test_holding_in_sql_agrees_with_the_python_replay(db):
         ("2026-09-10", "2026-09-20", c), ("2026-09-20", "2026-10-02", 0),
         ("2026-10-02", "9999-12-31", b),
     ]  # fmt: skip
+
+
+def test_first_day_reached_sums_the_days_in_order_whatever_order_they_come_in():
+    # target 1,000.00: 10-03 +600.00 → 600; 10-05 −200.00 (a refund day) → 400;
+    # 10-07 +700.00 → 1,100 ≥ 1,000: reached on 10-07 (the refund on 10-09 undoes nothing)
+    days = "2026-10-09 -90000,2026-10-05 -20000,2026-10-07 70000,2026-10-03 60000"
+    assert scans.first_day_reached(100_000, days) == "2026-10-07"
+    # 600.00 on 10-03 + 500.00 on 10-04 = 1,100.00 ≥ 1,000.00: reached on 10-04
+    assert scans.first_day_reached(100_000, "2026-10-03 60000,2026-10-04 50000") == "2026-10-04"
+    # exactly the target counts; one fen short never does
+    assert scans.first_day_reached(60_000, "2026-10-03 60000") == "2026-10-03"
+    assert scans.first_day_reached(60_001, "2026-10-03 60000,2026-10-05 -1") is None
