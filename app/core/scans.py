@@ -9,8 +9,9 @@ from the index alone, terminal by terminal.
 The passes run on read-only connections of their own, one per core, in threads (SQLite
 releases the GIL while it steps).  They see what the compute's own connection sees
 because they start before it writes and none of the tables they read (transactions,
-terminals, moves, products) is written during a compute.  A database in memory, or a compute called inside a caller's open transaction,
-runs the very same passes one after another on the main connection instead.
+terminals, moves, products) is written during a compute.  A database in memory, or a
+compute called inside a caller's open transaction, runs the very same passes one after
+another on the main connection instead.
 """
 
 from __future__ import annotations
@@ -110,8 +111,9 @@ class Readers:
 
 def _json_temp(con: sqlite3.Connection, stem: str, columns: list[str], rows_json: str) -> str:
     """A temporary table of ``rows_json`` (a JSON array of arrays) with ``columns`` (a name,
-    the INTEGER PRIMARY KEY, then "name TYPE" each).  SQLite parses the array itself: a reader thread stores the rows
-    without taking Python's lock once, so it does not slow the main thread down."""
+    the INTEGER PRIMARY KEY, then "name TYPE" each).  SQLite parses the array itself: a
+    reader thread stores the rows without taking Python's lock once, so it does not slow
+    the main thread down."""
     name = _temp_name(stem)
     con.execute(
         f"CREATE TEMP TABLE {name} ({columns[0]} INTEGER PRIMARY KEY, {', '.join(columns[1:])})"

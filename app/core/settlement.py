@@ -318,12 +318,16 @@ def qualification_tasks(
         return []
     # a transaction dated in a window is settled in that month or later
     months = [m for m in txn_months if m >= first]
-    lo, hi = db.execute_sql("SELECT MIN(id), MAX(id) FROM terminal").fetchone()
+    return [scans.qualification_task(a, b, months) for a, b in _id_ranges(parts)]
+
+
+def _id_ranges(parts: int) -> list[tuple[int, int]]:
+    """The terminals' ids cut into up to ``parts`` ranges (first, last) for the readers."""
+    lo, hi = database.obj.execute_sql("SELECT MIN(id), MAX(id) FROM terminal").fetchone()
+    if lo is None:
+        return []
     size = -(-(hi - lo + 1) // parts)
-    return [
-        scans.qualification_task(i, min(i + size - 1, hi), months)
-        for i in range(lo, hi + 1, size)
-    ]
+    return [(i, min(i + size - 1, hi)) for i in range(lo, hi + 1, size)]
 
 
 def _qualification(
@@ -699,14 +703,10 @@ class SharePass:
             return
         self.lo, self.hi = lo, month_last_day(month).isoformat()
         periods = json.dumps(self._periods(), separators=(",", ":"))
-        first, last = db.execute_sql("SELECT MIN(id), MAX(id) FROM terminal").fetchone()
-        if first is None:
-            return
-        size = -(-(last - first + 1) // readers.workers)
-        for i in range(first, last + 1, size):
+        for first, last in _id_ranges(readers.workers):
             task = scans.shares_task(
-                month, i, min(i + size - 1, last), (self.lo, self.hi), periods,
-                self._band("s.product"), self.bands,
+                month, first, last, (self.lo, self.hi), periods, self._band("s.product"),
+                self.bands,
             )  # fmt: skip
             self.parts.append(readers.submit(task))
 
@@ -719,7 +719,7 @@ class SharePass:
             for pid in sorted(self.ctx.products):
                 starts = self.period_starts(holder, pid)
                 for k, day in enumerate(starts):
-                    start = starts[k] if k else "0000-00-00"
+                    start = day if k else "0000-00-00"
                     finish = starts[k + 1] if k + 1 < len(starts) else "9999-12-31"
                     rows.append((len(rows) + 1, holder or 0, pid, start, finish, len(self.groups)))
                     self.groups.append((holder, pid, day))
