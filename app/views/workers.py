@@ -9,12 +9,13 @@ traceback and becomes ``failed("程序出错…详见日志")``.
 
 from __future__ import annotations
 
+import gc
 import logging
 import threading
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal
+from PySide6.QtCore import QCoreApplication, QObject, QRunnable, Qt, QThreadPool, QTimer, Signal
 from PySide6.QtWidgets import QProgressDialog, QWidget
 
 from app.core.errors import UserError
@@ -51,6 +52,7 @@ class Operation(QRunnable):
         return self._cancelled.is_set()
 
     def start(self) -> Operation:
+        _collect_on_gui_thread()
         _RUNNING.add(self)
         QThreadPool.globalInstance().start(self)
         return self
@@ -71,6 +73,41 @@ class Operation(QRunnable):
 
 
 _RUNNING: set[Operation] = set()
+
+
+class _GuiThreadCollector(QObject):
+    """Python's cyclic garbage collector runs in whatever thread allocates when a threshold
+    is crossed.  In a worker thread it may free PySide objects that belong to the GUI
+    thread, and the process dies (faulthandler in the GUI tests: "Garbage-collecting" in
+    the demo loader's worker thread, the old code as well as the new).  So once a worker
+    runs, automatic collection is off and the GUI thread collects from a timer, by the
+    same thresholds, generation by generation."""
+
+    def __init__(self, app: QCoreApplication):
+        super().__init__(app)
+        self.thresholds = gc.get_threshold()
+        gc.disable()
+        self.timer = QTimer(self)
+        self.timer.timeout.connect(self.collect)
+        self.timer.start(250)
+
+    def collect(self) -> None:
+        counts = gc.get_count()
+        for generation in (2, 1, 0):  # the oldest generation due takes the younger along
+            if counts[generation] > self.thresholds[generation]:
+                gc.collect(generation)
+                return
+
+
+_COLLECTOR: dict[str, object] = {}  # "app": the application it was installed for
+
+
+def _collect_on_gui_thread() -> None:
+    app = QCoreApplication.instance()
+    if app is None or _COLLECTOR.get("app") is app:
+        return
+    _COLLECTOR["app"] = app
+    _COLLECTOR["collector"] = _GuiThreadCollector(app)
 
 
 def run_with_progress(

@@ -153,3 +153,28 @@ def test_operation_reports_progress_errors_and_cancel(qtbot):
     run_with_progress(None, "测试", bug, on_error=failed.append)
     qtbot.waitUntil(lambda: bool(failed))
     assert "详见日志" in failed[0]
+
+
+def test_garbage_is_collected_on_the_gui_thread_not_in_a_worker(qtbot):
+    """A collection in a worker thread may free the GUI thread's Qt objects (the crash the
+    GUI tests had now and then): only the GUI thread collects once workers run."""
+    finalised_in = []
+    kept = []
+
+    class Cycle:
+        def __init__(self):
+            self.me = self  # only the cyclic collector frees it
+
+        def __del__(self):
+            finalised_in.append(threading.current_thread())
+
+    def job(progress, cancel):
+        for _ in range(200):
+            Cycle()
+        kept.append([[] for _ in range(100_000)])  # far past the collector's threshold
+        return len(kept)
+
+    op = Operation(job).start()
+    qtbot.waitUntil(op.done.is_set, timeout=10_000)
+    qtbot.waitUntil(lambda: len(finalised_in) == 200, timeout=10_000)
+    assert set(finalised_in) == {threading.main_thread()}
