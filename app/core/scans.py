@@ -161,25 +161,25 @@ def first_window_month(con: sqlite3.Connection) -> str | None:
     return first[:7] if first else None
 
 
-Days = tuple[int, int, str]  # (terminal, target, "day sum,day sum,…" of its window)
+Hit = tuple[int, str]  # (terminal, the day its window volume reached the target)
 
 
 def qualification_task(
     first: int, last: int, months: list[str]
-) -> Task[tuple[list[Window], list[Days]]]:
+) -> Task[tuple[list[Window], list[Hit]]]:
     """The 达标 windows of the terminals ``first``..``last`` (ids), by terminal, and the day
-    sums of those that might reach their target (``first_day_reached`` finds the day).
-    ``months`` are the months whose transactions may lie in a window.
+    each that reached its target did.  ``months`` are the months whose transactions may
+    lie in a window.
 
     Two steps: the volume of each window's *positive* transactions (a running sum can
-    never pass it, so a terminal below target there cannot qualify), then day sums only
-    for the terminals that might, about one in five on a real office, each as one string.
-    Everything stays in SQL, the windows too: no Python per row, so the pass runs beside
-    the main thread without taking Python's lock from it.  (A window function for the
-    running sums costs SQLite twice what the day sums do; the running sum is cheap in
-    Python on a few hundred thousand days, and stops at the day it is reached.)"""
+    never pass it, so a terminal below target there cannot qualify), then the
+    transactions of the terminals that might (about one in five on a real office), each
+    terminal's as one string that ``first_day_reached`` walks in day order.  The rest
+    stays in SQL, the windows too, so the pass runs beside the main thread without taking
+    Python's lock from it for long.  (SQLite's day sums cost twice what the strings do, and
+    a window function for the running sums more still.)"""
 
-    def task(con: sqlite3.Connection) -> tuple[list[Window], list[Days]]:
+    def task(con: sqlite3.Connection) -> tuple[list[Window], list[Hit]]:
         win, cand = _temp_name("window"), _temp_name("cand")
         con.execute(
             f"CREATE TEMP TABLE {win} (terminal_id INTEGER PRIMARY KEY, start TEXT, "
@@ -202,18 +202,21 @@ def qualification_task(
                 "HAVING SUM(t.amount) >= w.target",
                 months,
             )
-            days: list[Days] = _rows(
+            days: list[tuple[int, int, str]] = _rows(
                 con,
-                "SELECT terminal_id, target, group_concat(date || ' ' || day_sum) AS days FROM ("
-                "SELECT c.terminal_id, w.target, t.date, SUM(t.amount) AS day_sum "
-                f"FROM {cand} c CROSS JOIN {win} w ON w.terminal_id = c.terminal_id "
+                "SELECT c.terminal_id, w.target, group_concat(t.date || ' ' || t.amount) "
+                f"AS days FROM {cand} c CROSS JOIN {win} w ON w.terminal_id = c.terminal_id "
                 f"CROSS JOIN txn t ON t.month IN ({marks}) AND t.terminal_id = c.terminal_id "
-                "AND t.date BETWEEN w.start AND w.finish "
-                f"WHERE t.status IN {COUNTED} GROUP BY c.terminal_id, t.date) "
-                "GROUP BY terminal_id",
+                f"AND t.date BETWEEN w.start AND w.finish WHERE t.status IN {COUNTED} "
+                "GROUP BY c.terminal_id",
                 months,
             )
-            return windows, days
+            hits = []
+            for tid, target, sums in days:
+                hit = first_day_reached(target, sums)
+                if hit is not None:
+                    hits.append((tid, hit))
+            return windows, hits
         finally:
             for name in (win, cand):
                 con.execute(f"DROP TABLE {name}")
@@ -222,13 +225,16 @@ def qualification_task(
 
 
 def first_day_reached(target: int, days: str) -> str | None:
-    """The first day on which the running sum of ``days`` ("YYYY-MM-DD sum,…", in any
-    order: the days are sorted here) reaches ``target``, else None."""
+    """The first day on which the running sum of the day sums reaches ``target``, else
+    None.  ``days`` is "YYYY-MM-DD amount,…": the window's transactions in any order (they
+    are sorted here), a day counting with all its transactions, refunds too."""
     run = 0
-    for day in sorted(days.split(",")):
-        run += int(day[11:])
-        if run >= target:
-            return day[:10]
+    entries = sorted(days.split(","))
+    last = len(entries) - 1
+    for i, entry in enumerate(entries):
+        run += int(entry[11:])
+        if run >= target and (i == last or entries[i + 1][:10] != entry[:10]):
+            return entry[:10]
     return None
 
 

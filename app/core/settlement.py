@@ -26,6 +26,8 @@ import functools
 import hashlib
 import json
 import operator
+import sqlite3
+import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future
@@ -309,7 +311,7 @@ def txn_months() -> list[str]:
 
 def qualification_tasks(
     txn_months: list[str], parts: int
-) -> list[scans.Task[tuple[list[scans.Window], list[scans.Days]]]]:
+) -> list[scans.Task[tuple[list[scans.Window], list[scans.Hit]]]]:
     """The 达标 pass (``scans.qualification_task``), its terminals split in ``parts``.  It
     needs nothing from Python, so it starts before the context is loaded."""
     db = database.obj
@@ -331,19 +333,16 @@ def _id_ranges(parts: int) -> list[tuple[int, int]]:
 
 
 def _qualification(
-    parts: list[Future[tuple[list[scans.Window], list[scans.Days]]]],
+    parts: list[Future[tuple[list[scans.Window], list[scans.Hit]]]],
 ) -> tuple[list[scans.Window], dict[int, Day]]:
     """The 达标 windows (terminal, first day, last day, target), by terminal, and the day
     each that reached its target did."""
     windows: list[scans.Window] = []
     qualified: dict[int, Day] = {}
     for part in parts:
-        wins, days = part.result()
+        wins, hits = part.result()
         windows += wins
-        for tid, target, sums in days:
-            hit = scans.first_day_reached(target, sums)
-            if hit is not None:
-                qualified[tid] = hit
+        qualified.update(hits)
     windows.sort()
     return windows, qualified
 
@@ -457,24 +456,54 @@ def _derive_qualification(
     return items
 
 
-def _write_deposits(deposits: list[DepositRow]) -> None:
-    """Replace the deposit ledger (``deposits`` by terminal), unless it is already so."""
-    db = database.obj
-    stored = (
-        "SELECT terminal_id, agent_id, product_id, amount, method, allocated_on, state, "
-        "settled_on FROM deposit ORDER BY terminal_id"
-    )
-    if (
-        db.execute_sql("SELECT 1 FROM deposit LIMIT 1").fetchone()
-        and db.execute_sql(stored).fetchall() == deposits
-    ):
+DEPOSIT_COLUMNS = (
+    "terminal_id", "agent_id", "product_id", "amount", "method", "allocated_on", "state",
+    "settled_on",
+)  # fmt: skip
+
+
+def _json(rows: list[tuple]) -> str:
+    """``rows`` as a JSON array of arrays, written the way SQLite's json_array writes them."""
+    return json.dumps(rows, separators=(",", ":"), ensure_ascii=False)
+
+
+def _store(con: sqlite3.Connection, table: str, columns: tuple[str, ...], rows: str) -> None:
+    """Replace ``table`` by ``rows`` (``_json`` of its ``columns``, ordered by the first),
+    unless it already holds exactly them.  SQLite reads and writes the array itself, so
+    this runs beside Python work without taking Python's lock (``_Beside``)."""
+    cols = ", ".join(columns)
+    stored = con.execute(
+        f"SELECT json_group_array(json_array({cols})) FROM "
+        f"(SELECT {cols} FROM {table} ORDER BY {columns[0]})"
+    ).fetchone()[0]
+    if stored == rows:
         return
-    db.execute_sql("DELETE FROM deposit")
-    db.cursor().executemany(
-        "INSERT INTO deposit (terminal_id, agent_id, product_id, amount, method, allocated_on, "
-        "state, settled_on) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        deposits,
-    )
+    values = ", ".join(f"json_extract(value, '$[{i}]')" for i in range(len(columns)))
+    con.execute(f"DELETE FROM {table}")
+    con.execute(f"INSERT INTO {table} ({cols}) SELECT {values} FROM json_each(?)", (rows,))
+
+
+class _Beside:
+    """Runs ``work`` on the compute's own connection in a thread while the main thread
+    runs Python that does not touch the database, until ``join``."""
+
+    def __init__(self, work: Callable[[sqlite3.Connection], None]):
+        self.error: BaseException | None = None
+        con = database.obj.connection()
+
+        def run() -> None:
+            try:
+                work(con)
+            except BaseException as exc:  # noqa: BLE001 - raised again by join()
+                self.error = exc
+
+        self.thread = threading.Thread(target=run, name="posdesk-store")
+        self.thread.start()
+
+    def join(self) -> None:
+        self.thread.join()
+        if self.error is not None:
+            raise self.error
 
 
 class _Poster:
@@ -985,22 +1014,33 @@ def _compute(
     report(15, "计算激活返现与押金")
     splits = _Splits(ctx)
     items, deposits = _derive_activation_and_deposits(ctx, splits)
-    _write_deposits(deposits)
+    deposits_json = _json(deposits)
     del deposits
     report(20, "计算达标与未达标")
     windows, qualified = _qualification(qualifying)
-    _write_outcomes(windows, qualified)
+    outcomes_json = _json([(tid, end, qualified.get(tid)) for tid, _start, end, _t in windows])
     items += _derive_qualification(ctx, splits, windows, qualified)
     del qualified
     months = _run_months(ctx, month, with_txn, items)
     poster = _Poster(months, items, keep=[month] if lock else [])
     poster.post()
     del items, poster.items
+
+    def store(con: sqlite3.Connection) -> None:
+        _store(con, "deposit", DEPOSIT_COLUMNS, deposits_json)
+        _store(con, "qualify_outcome", ("terminal_id", "window_end", "reached_on"), outcomes_json)
+
+    # the deposit ledger and the 达标 outcomes are stored while the shares are priced
+    beside = _Beside(store)
+    try:
+        totals = {
+            m: passes.pop(m).totals() if m in passes else ShareTotals({}, {}) for m in months
+        }
+    finally:
+        beside.join()
     for i, m in enumerate(months):
         report(25 + 70 * i // len(months), f"计算{format_month(m)}分润")
-        share_pass = passes.pop(m, None)
-        shares = share_pass.totals() if share_pass else ShareTotals({}, {})
-        _compute_one(ctx, m, shares, poster.totals[m], fingerprint=m == month)
+        _compute_one(ctx, m, totals.pop(m), poster.totals[m], fingerprint=m == month)
     row = database.obj.execute_sql(
         "SELECT COUNT(*), COALESCE(SUM(payable), 0) FROM statement WHERE month = ?", (month,)
     ).fetchone()
@@ -1018,19 +1058,6 @@ def _run_months(
     )
     months.append(month)
     return months
-
-
-def _write_outcomes(windows: list[tuple[int, Day, Day, int]], qualified: dict[int, Day]) -> None:
-    """Replace the 达标 outcomes (``qualify_outcome``), unless they are already so."""
-    rows = [(tid, end, qualified.get(tid)) for tid, _start, end, _target in windows]
-    db = database.obj
-    stored = "SELECT terminal_id, window_end, reached_on FROM qualify_outcome ORDER BY terminal_id"
-    if db.execute_sql(stored).fetchall() == rows:
-        return
-    db.execute_sql("DELETE FROM qualify_outcome")
-    db.cursor().executemany(
-        "INSERT INTO qualify_outcome (terminal_id, window_end, reached_on) VALUES (?, ?, ?)", rows
-    )
 
 
 def posted_items(month: str) -> list[tuple[int, str, int | None, int, Day, str, int]]:

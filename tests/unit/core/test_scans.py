@@ -143,3 +143,16 @@ def test_first_day_reached_sums_the_days_in_order_whatever_order_they_come_in():
     # exactly the target counts; one fen short never does
     assert scans.first_day_reached(60_000, "2026-10-03 60000") == "2026-10-03"
     assert scans.first_day_reached(60_001, "2026-10-03 60000,2026-10-05 -1") is None
+
+
+def test_first_day_reached_counts_a_day_with_all_its_transactions():
+    # the pass hands over each transaction, not day sums: a day counts as a whole.
+    # target 1,000.00: 10-03 +800.00 and a −100.00 refund the same day → 700.00;
+    # 10-04 +200.00 + 150.00 → 1,050.00 ≥ 1,000.00: reached on 10-04
+    days = "2026-10-04 20000,2026-10-03 80000,2026-10-04 15000,2026-10-03 -10000"
+    assert scans.first_day_reached(100_000, days) == "2026-10-04"
+    # +1,000.00 reaches the target during 10-03, but a −300.00 refund that same day
+    # leaves the day at 700.00: not reached that day, nor ever
+    assert scans.first_day_reached(100_000, "2026-10-03 100000,2026-10-03 -30000") is None
+    # a refund entered before the sale of the same day changes nothing: 10-03 nets 1,000.00
+    assert scans.first_day_reached(100_000, "2026-10-03 -5000,2026-10-03 105000") == "2026-10-03"

@@ -540,11 +540,32 @@ def test_recompute_updates_the_deposit_ledger(full, db):
     full.compute()
     state = "SELECT state, settled_on FROM deposit WHERE terminal_id = (SELECT id FROM terminal WHERE sn = 'T1')"
     assert db.execute_sql(state).fetchone() == ("held", None)
-    full.compute()  # nothing changed: the ledger is kept as it is
-    assert db.execute_sql(state).fetchone() == ("held", None)
+    rows = "SELECT * FROM deposit ORDER BY id"
+    kept = db.execute_sql(rows).fetchall()
+    outcomes = db.execute_sql("SELECT * FROM qualify_outcome").fetchall()
+    db.execute_sql("CREATE TEMP TABLE rewritten (name TEXT)")
+    for table in ("deposit", "qualify_outcome"):
+        db.execute_sql(
+            f"CREATE TEMP TRIGGER rewrite_{table} AFTER DELETE ON {table} "
+            f"BEGIN INSERT INTO rewritten VALUES ('{table}'); END"
+        )
+    full.compute()  # nothing changed: the ledger is kept as it is, not written again
+    assert db.execute_sql("SELECT * FROM rewritten").fetchall() == []
+    assert db.execute_sql(rows).fetchall() == kept
+    assert db.execute_sql("SELECT * FROM qualify_outcome").fetchall() == outcomes
     full.tx("X1,2026-10-05 10:00:00,T1,M1,100.00,贷记卡,成功")  # activates within 60 days
     full.compute()
     assert db.execute_sql(state).fetchone() == ("refunded", "2026-10-05")
+    # the rows are stored from JSON by SQLite: amounts stay integers, days text, none NULL
+    types = db.execute_sql(
+        "SELECT DISTINCT typeof(terminal_id), typeof(agent_id), typeof(amount), "
+        "typeof(allocated_on), typeof(settled_on) FROM deposit"
+    ).fetchall()
+    assert set(types) <= {
+        ("integer", "integer", "integer", "text", "text"),
+        ("integer", "integer", "integer", "text", "null"),
+    }
+    assert ("integer", "integer", "integer", "text", "text") in types
 
 
 def _line_items(db, month):
