@@ -22,7 +22,6 @@ OUT = ROOT / "docs" / "screenshots"
 
 def main() -> None:
     from PySide6.QtCore import QSettings
-    from PySide6.QtWidgets import QApplication
 
     from app.views.main_window import MainWindow, make_app
 
@@ -124,7 +123,7 @@ def main() -> None:
     preview.grab().save(str(OUT / "print_preview.png"))
     preview.close()
 
-    settings = window.go_to("设置")
+    window.go_to("设置")
     pump(0.5)
     window.grab().save(str(OUT / "settings.png"))
     window.close()
