@@ -109,17 +109,25 @@ class Readers:
         self.close()
 
 
+def insert_json(con: sqlite3.Connection, table: str, names: Sequence[str], rows_json: str) -> None:
+    """Insert ``rows_json`` (a JSON array of arrays of the ``names`` columns) into ``table``.
+    SQLite parses the array itself: the rows are stored without taking Python's lock once,
+    so a reader thread, or a thread beside the main one, does not slow the main thread."""
+    values = ", ".join(f"json_extract(value, '$[{i}]')" for i in range(len(names)))
+    con.execute(
+        f"INSERT INTO {table} ({', '.join(names)}) SELECT {values} FROM json_each(?)",
+        (rows_json,),
+    )
+
+
 def _json_temp(con: sqlite3.Connection, stem: str, columns: list[str], rows_json: str) -> str:
     """A temporary table of ``rows_json`` (a JSON array of arrays) with ``columns`` (a name,
-    the INTEGER PRIMARY KEY, then "name TYPE" each).  SQLite parses the array itself: a
-    reader thread stores the rows without taking Python's lock once, so it does not slow
-    the main thread down."""
+    the INTEGER PRIMARY KEY, then "name TYPE" each), filled by ``insert_json``."""
     name = _temp_name(stem)
     con.execute(
         f"CREATE TEMP TABLE {name} ({columns[0]} INTEGER PRIMARY KEY, {', '.join(columns[1:])})"
     )
-    values = ", ".join(f"json_extract(value, '$[{i}]')" for i in range(len(columns)))
-    con.execute(f"INSERT INTO {name} SELECT {values} FROM json_each(?)", (rows_json,))
+    insert_json(con, name, [c.split()[0] for c in columns], rows_json)
     return name
 
 

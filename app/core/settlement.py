@@ -460,6 +460,7 @@ DEPOSIT_COLUMNS = (
     "terminal_id", "agent_id", "product_id", "amount", "method", "allocated_on", "state",
     "settled_on",
 )  # fmt: skip
+OUTCOME_COLUMNS = ("terminal_id", "window_end", "reached_on")
 
 
 def _json(rows: list[tuple]) -> str:
@@ -478,9 +479,8 @@ def _store(con: sqlite3.Connection, table: str, columns: tuple[str, ...], rows: 
     ).fetchone()[0]
     if stored == rows:
         return
-    values = ", ".join(f"json_extract(value, '$[{i}]')" for i in range(len(columns)))
     con.execute(f"DELETE FROM {table}")
-    con.execute(f"INSERT INTO {table} ({cols}) SELECT {values} FROM json_each(?)", (rows,))
+    scans.insert_json(con, table, columns, rows)
 
 
 class _Beside:
@@ -731,7 +731,7 @@ class SharePass:
         if lo is None:
             return
         self.lo, self.hi = lo, month_last_day(month).isoformat()
-        periods = json.dumps(self._periods(), separators=(",", ":"))
+        periods = _json(self._periods())
         for first, last in _id_ranges(readers.workers):
             task = scans.shares_task(
                 month, first, last, (self.lo, self.hi), periods, self._band("s.product"),
@@ -1028,7 +1028,7 @@ def _compute(
 
     def store(con: sqlite3.Connection) -> None:
         _store(con, "deposit", DEPOSIT_COLUMNS, deposits_json)
-        _store(con, "qualify_outcome", ("terminal_id", "window_end", "reached_on"), outcomes_json)
+        _store(con, "qualify_outcome", OUTCOME_COLUMNS, outcomes_json)
 
     # the deposit ledger and the 达标 outcomes are stored while the shares are priced
     beside = _Beside(store)
