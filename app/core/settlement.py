@@ -32,6 +32,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from app.core import scans
 from app.core.errors import UserError
@@ -107,8 +108,7 @@ class ProductInfo:
 Day = str
 
 
-@dataclass(slots=True)
-class TerminalInfo:
+class TerminalInfo(NamedTuple):  # a tuple: 100,000 of them are made per compute
     id: int
     product_id: int
     activated_on: Day | None
@@ -164,10 +164,10 @@ class Context:
     def load_holdings(self) -> None:
         """The terminals, and each one's holding timeline replayed from its moves."""
         db = database.obj
-        self.terminals = {
-            r[0]: TerminalInfo(r[0], r[1], r[2], r[3])
-            for r in db.execute_sql("SELECT id, product_id, activated_on, first_tx_on FROM terminal")
-        }
+        rows = db.execute_sql(
+            "SELECT id, product_id, activated_on, first_tx_on FROM terminal"
+        ).fetchall()
+        self.terminals = {t.id: t for t in map(TerminalInfo._make, rows)}
         # read in table order and sorted here: cheaper than SQLite walking the
         # (terminal, date) index and fetching each event's row from the table
         events = db.execute_sql(
@@ -175,7 +175,7 @@ class Context:
             "FROM terminal_event WHERE action != 'stock'"
         ).fetchall()
         events.sort()  # by terminal, day, and entry order (id)
-        self.replays = build_replays((t, d, a, to, m) for t, d, _id, a, to, m in events)
+        self.replays = build_replays(events)
 
     def chain(self, holder: int | None) -> tuple[int | None, ...]:
         """(None = agency, A1, …, holder): the holder's line of uplines."""
@@ -293,6 +293,14 @@ def load_context(*, holdings: bool = True) -> Context:
 
 # A per-terminal amount: (terminal_id, kind, agent_id, product_id, natural_date, amount).
 DerivedItem = tuple[int, str, "int | None", int, Day, int]
+# A per-terminal amount before it is split into items: (terminal_id, kind, product_id,
+# natural_date, sign, split), ``split`` the (agent, amount) pairs along the chain, one
+# object shared by every unit of the same pricing period (``_Splits``).  The items of a
+# unit are (terminal_id, kind, agent, product_id, natural_date, sign × amount) for each
+# pair, in order.  An ordinary compute only adds them up by month, so it counts the units
+# per (day, kind, product, sign, split) and never makes the items (``_Poster._tally``).
+Split = tuple[tuple["int | None", int], ...]
+Unit = tuple[int, str, int, Day, int, Split]
 # A deposit: (terminal_id, agent_id, product_id, amount, method, allocated_on, state,
 # settled_on), the columns of the deposit table.
 DepositRow = tuple[int, int, int, int, str, Day, str, "Day | None"]
@@ -357,40 +365,64 @@ class _Splits:
             pid: sorted(ctx.policies.change_dates(pid) | ctx.prices.change_dates(pid))
             for pid in ctx.products
         }
-        self.cache: dict[tuple, list[tuple[int | None, int]]] = {}
+        self.cache: dict[tuple, Split] = {}
+        self.solo: dict[tuple[int, int], Split] = {}
 
-    def __call__(
-        self, holder: int | None, pid: int, kind: str, day: Day
-    ) -> list[tuple[int | None, int]]:
+    def __call__(self, holder: int | None, pid: int, kind: str, day: Day) -> Split:
         key = (holder, pid, kind, bisect.bisect_right(self.starts[pid], day))
         out = self.cache.get(key)
         if out is None:
-            out = self.cache[key] = [
+            out = self.cache[key] = tuple(
                 pair for pair in self.ctx.split_amount(holder, pid, kind, day) if pair[1]
-            ]
+            )
+        return out
+
+    def single(self, agent: int, amount: int) -> Split:
+        """The split of an amount that goes to one agent alone (deposits), shared."""
+        key = (agent, amount)
+        out = self.solo.get(key)
+        if out is None:
+            out = self.solo[key] = (key,)
         return out
 
 
-def derive_terminal_items(
+def expand(units: Iterable[Unit]) -> list[DerivedItem]:
+    """The items of ``units``, in order."""
+    return [
+        (tid, kind, agent, pid, day, sign * amount)
+        for tid, kind, pid, day, sign, split in units
+        for agent, amount in split
+    ]
+
+
+def derive_terminal_units(
     ctx: Context, windows: list[tuple[int, Day, Day, int]], qualified: dict[int, Day]
-) -> tuple[list[DerivedItem], list[DepositRow]]:
+) -> tuple[list[Unit], list[DepositRow]]:
     """Every per-terminal amount with its natural day, and the deposit ledger.
 
     ``qualified`` maps terminals of the 达标 ``windows`` to the day their window volume
     reached the target."""
     splits = _Splits(ctx)
-    items, deposits = _derive_activation_and_deposits(ctx, splits)
-    items += _derive_qualification(ctx, splits, windows, qualified)
-    return items, deposits
+    units, deposits = _derive_activation_and_deposits(ctx, splits)
+    units += _derive_qualification(ctx, splits, windows, qualified)
+    return units, deposits
+
+
+def derive_terminal_items(
+    ctx: Context, windows: list[tuple[int, Day, Day, int]], qualified: dict[int, Day]
+) -> tuple[list[DerivedItem], list[DepositRow]]:
+    """``derive_terminal_units``, split into items."""
+    units, deposits = derive_terminal_units(ctx, windows, qualified)
+    return expand(units), deposits
 
 
 def _derive_activation_and_deposits(
     ctx: Context, splits: _Splits
-) -> tuple[list[DerivedItem], list[DepositRow]]:
+) -> tuple[list[Unit], list[DepositRow]]:
     """Activation cashback and deposits (they need no transaction), by terminal."""
-    items: list[DerivedItem] = []
+    units: list[Unit] = []
     deposits: list[DepositRow] = []
-    add = items.append
+    add = units.append
     empty = Replay()
     for tid in sorted(ctx.terminals):
         t = ctx.terminals[tid]
@@ -398,8 +430,9 @@ def _derive_activation_and_deposits(
         rp = ctx.replays.get(tid, empty)
         act = t.activation_day
         if act is not None:
-            for agent, amount in splits(rp.holder_on(act), pid, "cashback", act):
-                add((tid, "cashback", agent, pid, act, amount))
+            split = splits(rp.holder_on(act), pid, "cashback", act)
+            if split:
+                add((tid, "cashback", pid, act, 1, split))
         alloc = rp.first_allocation
         if alloc is None or alloc.to_agent is None:
             continue
@@ -411,7 +444,7 @@ def _derive_activation_and_deposits(
             continue
         agent = alloc.to_agent
         if alloc.deposit_method == "deduct":
-            add((tid, "deposit_deduction", agent, pid, alloc.date, -amount))
+            add((tid, "deposit_deduction", pid, alloc.date, -1, splits.single(agent, amount)))
         state, settled = "held", None
         lost = rp.lost_on
         if act is not None:
@@ -421,7 +454,7 @@ def _derive_activation_and_deposits(
                 state, settled = "forfeited", lost
             elif in_time:
                 state, settled = "refunded", act
-                add((tid, "deposit_refund", agent, pid, act, amount))
+                add((tid, "deposit_refund", pid, act, 1, splits.single(agent, amount)))
             else:
                 state, settled = "forfeited", act
         elif lost is not None:
@@ -429,7 +462,7 @@ def _derive_activation_and_deposits(
         deposits.append(
             (tid, agent, pid, amount, alloc.deposit_method, alloc.date, state, settled)
         )
-    return items, deposits
+    return units, deposits
 
 
 def _derive_qualification(
@@ -437,23 +470,25 @@ def _derive_qualification(
     splits: _Splits,
     windows: list[tuple[int, Day, Day, int]],
     qualified: dict[int, Day],
-) -> list[DerivedItem]:
+) -> list[Unit]:
     """达标 bonus on the day the window volume reached the target, else the 未达标
     penalty on the window's last day, by terminal."""
-    items: list[DerivedItem] = []
-    add = items.append
+    units: list[Unit] = []
+    add = units.append
     empty = Replay()
     for tid, _start, end, _target in windows:
         pid = ctx.terminals[tid].product_id
         rp = ctx.replays.get(tid, empty)
         hit = qualified.get(tid)
         if hit is not None:
-            for agent, amount in splits(rp.holder_on(hit), pid, "qualify_bonus", hit):
-                add((tid, "qualify_bonus", agent, pid, hit, amount))
+            split = splits(rp.holder_on(hit), pid, "qualify_bonus", hit)
+            if split:
+                add((tid, "qualify_bonus", pid, hit, 1, split))
         else:
-            for agent, amount in splits(rp.holder_on(end), pid, "unqualified_penalty", end):
-                add((tid, "unqualified_penalty", agent, pid, end, -amount))
-    return items
+            split = splits(rp.holder_on(end), pid, "unqualified_penalty", end)
+            if split:
+                add((tid, "unqualified_penalty", pid, end, -1, split))
+    return units
 
 
 DEPOSIT_COLUMNS = (
@@ -520,13 +555,13 @@ class _Poster:
     open month's rows but a drill-down, which derives them (``posted_items``), so an
     ordinary compute writes none of the hundreds of thousands it posts."""
 
-    def __init__(self, run: list[str], items: list[DerivedItem], keep: Iterable[str] = ()):
+    def __init__(self, run: list[str], units: list[Unit], keep: Iterable[str] = ()):
         self.run = run
-        self.items = items
+        self.units = units
         self.keep = frozenset(keep) & set(run)
         self.totals: dict[str, dict[tuple[int | None, int, str], int]] = {m: {} for m in run}
         self.marks = ", ".join("?" * len(run))
-        self.items.sort(key=operator.itemgetter(0))  # by terminal (sorted runs: merges)
+        self.units.sort(key=operator.itemgetter(0))  # by terminal (sorted runs: merges)
         self.frozen = bool(
             database.obj.execute_sql(
                 f"SELECT 1 FROM terminal_item WHERE month < ? AND month NOT IN ({self.marks}) "
@@ -558,6 +593,7 @@ class _Poster:
         """(terminal, kind, agent, product, natural day, month, amount) of every posting of
         the run, by terminal; the totals are counted as they are read."""
         self.totals = {m: {} for m in self.run}
+        self.items = expand(self.units)
         return self._replayed() if self.frozen else self._once()
 
     def _insert(self, rows: Iterator[tuple], *, staged: bool) -> None:
@@ -593,6 +629,8 @@ class _Poster:
         i = bisect.bisect_left(self.run, natural)
         return self.run[i] if i < len(self.run) else None
 
+    items: list[DerivedItem]
+
     def _once(self) -> Iterator[tuple]:
         months: dict[str, str | None] = {}  # natural month → month it is posted in
         count = self._count
@@ -606,18 +644,31 @@ class _Poster:
                 yield (tid, kind, agent, pid, day, month, amount)
 
     def _tally(self) -> None:
-        """The totals ``_once`` counts, without making its rows."""
+        """The totals ``_once`` counts, without making its rows: the units are counted by
+        (day, kind, product, sign, split), and each count multiplies its split once."""
         self.totals = {m: {} for m in self.run}
-        sums: dict[Day, dict | None] = {}  # day → the totals of the month it is posted in
-        unseen: dict = {}
-        for _tid, kind, agent, pid, day, amount in self.items:
-            into = sums.get(day, unseen)
-            if into is unseen:
-                month = self._posted_in(day[:7])
-                into = sums[day] = self.totals[month] if month else None
-            if into is not None:
-                key = (agent, pid, kind)
-                into[key] = into.get(key, 0) + amount
+        counts: dict[tuple[Day, str, int, int, int], int] = {}
+        split_of: dict[int, Split] = {}
+        for _tid, kind, pid, day, sign, split in self.units:
+            key = (day, kind, pid, sign, id(split))
+            n = counts.get(key)
+            if n is None:
+                counts[key] = 1
+                split_of[key[4]] = split
+            else:
+                counts[key] = n + 1
+        months: dict[str, str | None] = {}  # natural month → month it is posted in
+        for (day, kind, pid, sign, sid), n in counts.items():
+            natural = day[:7]
+            month = months.get(natural, "")
+            if month == "":
+                month = months[natural] = self._posted_in(natural)
+            if month is None:
+                continue
+            into = self.totals[month]
+            for agent, amount in split_of[sid]:
+                line = (agent, pid, kind)
+                into[line] = into.get(line, 0) + n * sign * amount
 
     def _replayed(self) -> Iterator[tuple]:
         frozen = database.obj.execute_sql(
@@ -948,7 +999,7 @@ def _compute_one(
     ).execute()
 
 
-def _data_months(txn_months: list[str], items: list[DerivedItem]) -> set[str]:
+def _data_months(txn_months: list[str], units: list[Unit]) -> set[str]:
     db = database.obj
     months = set(txn_months)
     for sql in (
@@ -958,7 +1009,7 @@ def _data_months(txn_months: list[str], items: list[DerivedItem]) -> set[str]:
         "SELECT DISTINCT month FROM terminal_item",
     ):
         months.update(r[0] for r in db.execute_sql(sql))
-    months.update({day[:7] for day in {it[4] for it in items}})
+    months.update({day[:7] for day in {u[3] for u in units}})
     return months
 
 
@@ -1013,18 +1064,18 @@ def _compute(
     ctx.load_holdings()
     report(15, "计算激活返现与押金")
     splits = _Splits(ctx)
-    items, deposits = _derive_activation_and_deposits(ctx, splits)
+    units, deposits = _derive_activation_and_deposits(ctx, splits)
     deposits_json = _json(deposits)
     del deposits
     report(20, "计算达标与未达标")
     windows, qualified = _qualification(qualifying)
     outcomes_json = _json([(tid, end, qualified.get(tid)) for tid, _start, end, _t in windows])
-    items += _derive_qualification(ctx, splits, windows, qualified)
+    units += _derive_qualification(ctx, splits, windows, qualified)
     del qualified
-    months = _run_months(ctx, month, with_txn, items)
-    poster = _Poster(months, items, keep=[month] if lock else [])
+    months = _run_months(ctx, month, with_txn, units)
+    poster = _Poster(months, units, keep=[month] if lock else [])
     poster.post()
-    del items, poster.items
+    del units, poster.units
 
     def store(con: sqlite3.Connection) -> None:
         _store(con, "deposit", DEPOSIT_COLUMNS, deposits_json)
@@ -1049,12 +1100,12 @@ def _compute(
 
 
 def _run_months(
-    ctx: Context, month: str, with_txn: list[str], items: list[DerivedItem]
+    ctx: Context, month: str, with_txn: list[str], units: list[Unit]
 ) -> list[str]:
     """The months one compute of ``month`` settles: the open months before it that have
     data, then ``month``."""
     months = sorted(
-        m for m in _data_months(with_txn, items) if m < month and m not in ctx.locked
+        m for m in _data_months(with_txn, units) if m < month and m not in ctx.locked
     )
     months.append(month)
     return months
@@ -1077,8 +1128,8 @@ def posted_items(month: str) -> list[tuple[int, str, int | None, int, Day, str, 
         qualifying = [readers.submit(t) for t in qualification_tasks(with_txn, readers.workers)]
         ctx = load_context()
         windows, qualified = _qualification(qualifying)
-        items, _deposits = derive_terminal_items(ctx, windows, qualified)
-        poster = _Poster(_run_months(ctx, month, with_txn, items), items)
+        units, _deposits = derive_terminal_units(ctx, windows, qualified)
+        poster = _Poster(_run_months(ctx, month, with_txn, units), units)
         return [r for r in poster.rows() if r[5] == month]
 
 
