@@ -1,8 +1,8 @@
 """The passes over the transactions that a month compute makes, run side by side.
 
-Two million transactions are read twice per compute: once for 达标 (each terminal's volume
-inside its qualification window) and once for the shares (volume by holder, product,
-pricing period, category).  Both read only (month, terminal, day, category, status,
+Two million transactions are read per compute for the shares (volume by holder, product,
+pricing period, category), and those of the terminals that might reach their 达标 target
+once more for 达标 (each one's volume inside its qualification window).  Both read only (month, terminal, day, category, status,
 amount), which the covering index ``txn_settle`` holds in that order, so SQLite answers
 from the index alone, terminal by terminal.
 
@@ -179,10 +179,11 @@ def qualification_task(
     each that reached its target did.  ``months`` are the months whose transactions may
     lie in a window.
 
-    Two steps: the volume of each window's *positive* transactions (a running sum can
-    never pass it, so a terminal below target there cannot qualify), then the
-    transactions of the terminals that might (about one in five on a real office), each
-    terminal's as one string that ``first_day_reached`` walks in day order.  The rest
+    Two steps: the positive volume of the calendar months each window spans, which the
+    transaction imports keep (``txn_volume``, migration 5: a running sum can never pass
+    it, so a terminal below target there cannot qualify), then the transactions of the
+    terminals that might (about one in five on a real office), each terminal's as one
+    string that ``first_day_reached`` walks in day order.  The rest
     stays in SQL, the windows too, so the pass runs beside the main thread without taking
     Python's lock from it for long.  (SQLite's day sums cost twice what the strings do, and
     a window function for the running sums more still.)"""
@@ -202,13 +203,14 @@ def qualification_task(
             )
             if not months or not windows:
                 return windows, []
+            # the windows whose calendar months hold enough positive volume (txn_volume,
+            # summed by the imports): a running sum can never pass that, so the others
+            # cannot reach their target
             con.execute(
-                f"INSERT INTO {cand} SELECT w.terminal_id FROM {win} w CROSS JOIN txn t "
-                f"ON t.month IN ({marks}) AND t.terminal_id = w.terminal_id "
-                "AND t.date BETWEEN w.start AND w.finish "
-                f"WHERE t.status IN {COUNTED} AND t.amount >= 0 GROUP BY w.terminal_id "
-                "HAVING SUM(t.amount) >= w.target",
-                months,
+                f"INSERT INTO {cand} SELECT w.terminal_id FROM {win} w "
+                "WHERE (SELECT SUM(v.positive) FROM txn_volume v "
+                "WHERE v.terminal_id = w.terminal_id "
+                "AND v.month BETWEEN substr(w.start, 1, 7) AND substr(w.finish, 1, 7)) >= w.target"
             )
             days: list[tuple[int, int, str]] = _rows(
                 con,

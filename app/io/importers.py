@@ -679,6 +679,9 @@ def _fast_money(text: str) -> int:
     return parse_money(text)
 
 
+_COUNTED = ("success", "refund")  # the statuses a settlement counts (scans.COUNTED)
+
+
 class _TxParser:
     """Reads and checks transaction rows into insert-ready batches."""
 
@@ -692,12 +695,16 @@ class _TxParser:
         self.locked = locked
         self.batch_id = batch_id
         self.first_tx: dict[int, str] = {}
+        # calendar month → terminal → volume of its counted transactions of amount ≥ 0,
+        # every row of the file (a duplicate one too): see migration 5 (txn_volume)
+        self.volume: dict[str, dict[int, int]] = {}
         self.late: set[str] = set()
         self.total = 0
 
     def batches(self) -> Iterator[list[tuple]]:
         rows = self.rows
         terminals, thresholds, first_tx = self.terminals, self.thresholds, self.first_tx
+        volume = self.volume
         month_cache: dict[str, str] = {}
         valid_days: set[str] = set()
         categories, statuses = CATEGORY, TX_STATUS
@@ -765,11 +772,12 @@ class _TxParser:
             elif amount < 0:
                 rows.bad(row, "amount", "金额为负,但交易状态不是退货")
                 continue
-            month = month_cache.get(day[:7])
+            calendar = day[:7]
+            month = month_cache.get(calendar)
             if month is None:
-                month = month_cache[day[:7]] = settle_month(day[:7], self.locked)
-                if month != day[:7]:
-                    self.late.add(day[:7])
+                month = month_cache[calendar] = settle_month(calendar, self.locked)
+                if month != calendar:
+                    self.late.add(calendar)
             pending.append(
                 (tx_id, t[0], t[1], time_iso, day, month, amount, category, status, merchant_no, fee, bid)
             )
@@ -777,6 +785,11 @@ class _TxParser:
                 prev = first_tx.get(t[0])
                 if prev is None or day < prev:
                     first_tx[t[0]] = day
+            if amount >= 0 and status in _COUNTED:  # the 达标 pass's positive volume
+                sums = volume.get(calendar)
+                if sums is None:
+                    sums = volume[calendar] = {}
+                sums[t[0]] = sums.get(t[0], 0) + amount
             if len(pending) >= BATCH_ROWS:
                 self.total = total
                 yield _index_order(pending)
@@ -811,6 +824,11 @@ def import_transactions(
     cur.executemany(
         "UPDATE terminal SET first_tx_on = ? WHERE id = ? AND (first_tx_on IS NULL OR first_tx_on > ?)",
         [(day, tid, day) for tid, day in parser.first_tx.items()],
+    )
+    cur.executemany(
+        "INSERT INTO txn_volume (terminal_id, month, positive) VALUES (?, ?, ?) "
+        "ON CONFLICT (terminal_id, month) DO UPDATE SET positive = positive + excluded.positive",
+        [(tid, m, v) for m, sums in parser.volume.items() for tid, v in sums.items()],
     )
     report.added = inserted
     report.skipped = parser.total - inserted

@@ -14,6 +14,7 @@ from peewee import (
     AutoField,
     BooleanField,
     CharField,
+    CompositeKey,
     DatabaseProxy,
     DateField,
     DateTimeField,
@@ -385,3 +386,22 @@ class QualifyOutcome(BaseModel):
 
 
 ALL_MODELS.append(QualifyOutcome)
+
+
+class TxnVolume(BaseModel):
+    """A terminal's counted positive volume (fen) in a calendar month, added to by every
+    transaction import: an upper bound of any 达标 window's volume inside those months
+    (migration 5).  A file imported twice adds twice; the bound only ever errs high."""
+
+    terminal_id = IntegerField()
+    month = CharField()  # YYYY-MM of the transactions' day
+    positive = IntegerField()
+
+    class Meta:
+        table_name = "txn_volume"
+        primary_key = CompositeKey("terminal_id", "month")
+        without_rowid = True
+
+
+ALL_MODELS.append(TxnVolume)
+

@@ -265,6 +265,38 @@ def test_qualification_bonus_on_first_day_reaching_volume(full):
     assert product(nov, "A3") is None  # no penalty after reaching
 
 
+def test_qualification_window_across_two_months_counts_both(full, db):
+    # activates 10-20 (window 10-20 … 11-18): 10-20 100.00 + 10-25 30,000.00 in October,
+    # 11-05 19,900.00 in November → 50,000.00 at the end of 11-05: bonus on 11-05.  Neither
+    # month alone holds the target; the 达标 pass must add both (txn_volume by month).
+    full.tx(
+        "X1,2026-10-20 10:00:00,T1,M1,100.00,贷记卡,成功",
+        "X2,2026-10-25 10:00:00,T1,M1,30000.00,贷记卡,成功",
+        "X3,2026-11-05 10:00:00,T1,M1,19900.00,贷记卡,成功",
+    )
+    assert product(full.compute("2026-10"), "A3")["qualify_bonus_fen"] == 0
+    nov = full.compute("2026-11")
+    assert product(nov, "A3")["qualify_bonus_fen"] == 3000
+    assert product(nov, "A3")["unqualified_penalty_fen"] == 0
+    assert db.execute_sql("SELECT reached_on FROM qualify_outcome").fetchone()[0] == "2026-11-05"
+
+
+def test_volume_after_the_window_does_not_qualify(full, db):
+    # activates 10-05 with 100.00 (window 10-05 … 11-03); 60,000.00 on 11-20 is after the
+    # window: October + November hold 60,100.00 ≥ 50,000.00, but the window only 100.00
+    # → no bonus, and the 未达标 penalty on 11-03
+    full.tx(
+        "X1,2026-10-05 10:00:00,T1,M1,100.00,贷记卡,成功",
+        "X2,2026-11-20 10:00:00,T1,M1,60000.00,贷记卡,成功",
+    )
+    nov = full.compute("2026-11")
+    assert product(nov, "A3")["qualify_bonus_fen"] == 0
+    assert product(nov, "A3")["unqualified_penalty_fen"] == -8000
+    assert db.execute_sql("SELECT window_end, reached_on FROM qualify_outcome").fetchone() == (
+        "2026-11-03", None
+    )
+
+
 def test_unqualified_penalty_when_window_ends(full):
     # activates 10-05 with 100.00 and never trades again: window ends 11-03 → penalty in 11
     full.tx("X1,2026-10-05 10:00:00,T1,M1,100.00,贷记卡,成功")

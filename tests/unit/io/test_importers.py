@@ -24,7 +24,7 @@ def dbfile(tmp_path):
 def counts(path) -> dict[str, int]:
     con = sqlite3.connect(path)
     tables = ["agent", "product", "price", "policy", "terminal", "terminal_event", "txn",
-              "adjustment", "import_batch"]
+              "adjustment", "import_batch", "txn_volume"]
     out = {t: con.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in tables}
     con.close()
     return out
@@ -203,3 +203,40 @@ def test_import_from_main_thread_and_from_a_worker_store_the_same_rows(tmp_path)
     assert rows["main"] == rows["worker"]
     assert rows["main"][1][6] == -123456 and rows["main"][1][8] == "refund"  # 退货 is negative
     assert [type(v) for v in rows["main"][0]] == [type(v) for v in rows["worker"][0]]
+
+
+def _volume(path) -> tuple[list, list]:
+    """(txn_volume, the same sums straight from the transactions), by terminal and month."""
+    con = sqlite3.connect(path)
+    kept = con.execute("SELECT terminal_id, month, positive FROM txn_volume ORDER BY 1, 2").fetchall()
+    truth = con.execute(
+        "SELECT terminal_id, substr(date, 1, 7), SUM(amount) FROM txn "
+        "WHERE status IN ('success', 'refund') AND amount >= 0 GROUP BY 1, 2 ORDER BY 1, 2"
+    ).fetchall()
+    con.close()
+    return kept, truth
+
+
+def test_import_keeps_each_terminals_positive_volume_by_calendar_month(dbfile, tmp_path):
+    # T1: 100.00 + 250.50 in October (the refund and the failed one do not count), 40.00 in
+    # November; T2: 10.00 in November
+    first = write(tmp_path, "tx1.csv", "tx_id,time,sn,amount,category,status\n"
+                  "X1,2026-10-05 10:00:00,T1,100.00,贷记卡,成功\n"
+                  "X2,2026-10-06 10:00:00,T1,250.50,扫码,成功\n"
+                  "X3,2026-10-07 10:00:00,T1,80.00,贷记卡,退货\n")
+    second = write(tmp_path, "tx2.csv", "tx_id,time,sn,amount,category,status\n"
+                   "X4,2026-10-08 10:00:00,T1,999.00,贷记卡,失败\n"
+                   "X5,2026-11-02 10:00:00,T1,40.00,借记卡,成功\n"
+                   "X6,2026-11-03 10:00:00,T2,10.00,贷记卡,成功\n")
+    for path in (first, second):
+        assert main(["--db", str(dbfile), "import", "transactions", str(path)]) == 0
+    kept, truth = _volume(dbfile)
+    assert [(m, v) for _t, m, v in kept] == [("2026-10", 35050), ("2026-11", 4000), ("2026-11", 1000)]
+    assert kept == truth
+    # the same file again stores no transaction but adds its sums once more: they only
+    # bound the 达标 window volume from above, and never fall below the transactions'
+    assert main(["--db", str(dbfile), "import", "transactions", str(second)]) == 0
+    kept, truth = _volume(dbfile)
+    assert [v for _t, _m, v in kept] == [35050, 8000, 2000]
+    assert all(k[:2] == t[:2] and k[2] >= t[2] for k, t in zip(kept, truth, strict=True))
+

@@ -19,15 +19,30 @@ def test_v1_database_is_migrated_and_keeps_its_data(tmp_path):
         "INSERT INTO agent (code, name, status, phone, id_no, payout, tax_rate, bank, bank_account, note, tags) "
         "VALUES ('A1', '张建国', 'active', '', '', 'direct', 0, '', '', '', '')"
     )
+    # transactions of one terminal: 10.00 + 5.00 in October (a refund and a failed one
+    # do not count), 2.00 in November
+    con.execute(
+        "INSERT INTO txn (tx_id, terminal_id, product_id, time, date, month, amount, category, "
+        "status, merchant_no) VALUES "
+        "('X1', 1, 1, '', '2026-10-01', '2026-10', 1000, 'credit', 'success', ''), "
+        "('X2', 1, 1, '', '2026-10-09', '2026-10', 500, 'scan', 'success', ''), "
+        "('X3', 1, 1, '', '2026-10-09', '2026-10', -300, 'credit', 'refund', ''), "
+        "('X4', 1, 1, '', '2026-10-10', '2026-10', 9900, 'credit', 'failed', ''), "
+        "('X5', 1, 1, '', '2026-11-02', '2026-11', 200, 'debit', 'success', '')"
+    )
     con.commit()
     con.close()
 
     db = open_database(path)
-    assert schema_version(db) == LATEST == 4
+    assert schema_version(db) == LATEST == 5
     assert "follow_up" in db.get_tables()
     indexes = {i.name for i in db.get_indexes("txn")}
     assert "txn_settle" in indexes  # v3: the month compute's covering index
     assert db.execute_sql("SELECT name FROM agent WHERE code = 'A1'").fetchone()[0] == "张建国"
+    # v5: the 达标 pass's positive volume, by terminal and calendar month
+    assert db.execute_sql("SELECT * FROM txn_volume ORDER BY month").fetchall() == [
+        (1, "2026-10", 1500), (1, "2026-11", 200)
+    ]
     db.close()
     # opening again applies nothing more
     db = open_database(path)
