@@ -227,13 +227,22 @@ class Context:
         return amount
 
     def split_amount(
-        self, holder: int | None, product_id: int, kind: str, day: Day
+        self,
+        holder: int | None,
+        product_id: int,
+        kind: str,
+        day: Day,
+        terms: Callable[[int | None], Terms | None] | None = None,
     ) -> list[tuple[int | None, int]]:
         """A per-terminal amount split along the chain by 级差 (agency first); callers
-        cache it per pricing period (``_Splits``)."""
+        cache it per pricing period (``_Splits``).  ``terms(agent)`` is the agent's policy
+        for the product in force on ``day``, if the caller keeps them."""
         chain = self.chain(holder)
         company = self.company_amount(product_id, kind, day)
-        own = [self.policies.in_force((a, product_id), day) for a in chain[1:]]
+        if terms is None:
+            own = [self.policies.in_force((a, product_id), day) for a in chain[1:]]
+        else:
+            own = [terms(a) for a in chain[1:]]
         eff = [0] * len(own)
         below = 0
         for i in range(len(own) - 1, -1, -1):
@@ -367,13 +376,26 @@ class _Splits:
         }
         self.cache: dict[tuple, Split] = {}
         self.solo: dict[tuple[int, int], Split] = {}
+        # (agent, product, period) → its policy then: the uplines of thousands of
+        # holders are looked up once per period, not once per holder below them
+        self.terms: dict[tuple, Terms | None] = {}
 
     def __call__(self, holder: int | None, pid: int, kind: str, day: Day) -> Split:
-        key = (holder, pid, kind, bisect.bisect_right(self.starts[pid], day))
+        period = bisect.bisect_right(self.starts[pid], day)
+        key = (holder, pid, kind, period)
         out = self.cache.get(key)
         if out is None:
+            known, book = self.terms, self.ctx.policies
+
+            def terms(agent: int | None) -> Terms | None:
+                k = (agent, pid, period)
+                if k in known:
+                    return known[k]
+                t = known[k] = book.in_force((agent, pid), day)
+                return t
+
             out = self.cache[key] = tuple(
-                pair for pair in self.ctx.split_amount(holder, pid, kind, day) if pair[1]
+                pair for pair in self.ctx.split_amount(holder, pid, kind, day, terms) if pair[1]
             )
         return out
 
