@@ -925,8 +925,6 @@ def _compute_one(
     month: str,
     shares: ShareTotals,
     items: dict[tuple[int | None, int, str], int],
-    *,
-    fingerprint: bool,
 ) -> None:
     """Write ``month``'s statements from its transaction shares and the per-terminal amounts
     posted to it (sums by agent, product and kind)."""
@@ -1012,12 +1010,12 @@ def _compute_one(
         "INSERT INTO agency_margin (month, product_id, pool, margin) VALUES (?, ?, ?, ?)", margins
     )
     now = dt.datetime.now().replace(microsecond=0)
-    fingerprint_text = month_fingerprint(month) if fingerprint else ""
-    MonthState.insert(
-        month=month, state="open", computed_at=now, fingerprint=fingerprint_text
-    ).on_conflict(
+    # month_state.fingerprint is no longer filled: nothing read it, and making it (the
+    # whole month's statement JSON, hashed) cost the compute 0.1–0.2 s at its very end;
+    # slips carry a fingerprint per statement (app.io.slips)
+    MonthState.insert(month=month, state="open", computed_at=now).on_conflict(
         conflict_target=[MonthState.month],
-        update={MonthState.computed_at: now, MonthState.fingerprint: fingerprint_text},
+        update={MonthState.computed_at: now, MonthState.fingerprint: ""},
     ).execute()
 
 
@@ -1113,7 +1111,7 @@ def _compute(
         beside.join()
     for i, m in enumerate(months):
         report(25 + 70 * i // len(months), f"计算{format_month(m)}分润")
-        _compute_one(ctx, m, totals.pop(m), poster.totals[m], fingerprint=m == month)
+        _compute_one(ctx, m, totals.pop(m), poster.totals[m])
     row = database.obj.execute_sql(
         "SELECT COUNT(*), COALESCE(SUM(payable), 0) FROM statement WHERE month = ?", (month,)
     ).fetchone()
@@ -1232,7 +1230,8 @@ def statement_json(month: str) -> dict:
 
 
 def month_fingerprint(month: str) -> str:
-    """A short hash of the month's numbers, printed on slips to match paper to database."""
+    """A short hash of the month's statements, to tell whether two computes agree (the
+    slips print one per statement: ``app.io.slips``)."""
     data = json.dumps(statement_json(month), sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(data.encode()).hexdigest()[:12]
 

@@ -270,7 +270,7 @@ class MonthState(BaseModel):
     state = CharField(default="open")  # open | locked
     computed_at = DateTimeField(null=True)
     locked_at = DateTimeField(null=True)
-    fingerprint = CharField(default="")
+    fingerprint = CharField(default="")  # no longer filled (nothing read it): ""
 
 
 class Statement(BaseModel):
