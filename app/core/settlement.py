@@ -430,14 +430,6 @@ def derive_terminal_units(
     return units, deposits
 
 
-def derive_terminal_items(
-    ctx: Context, windows: list[tuple[int, Day, Day, int]], qualified: dict[int, Day]
-) -> tuple[list[DerivedItem], list[DepositRow]]:
-    """``derive_terminal_units``, split into items."""
-    units, deposits = derive_terminal_units(ctx, windows, qualified)
-    return expand(units), deposits
-
-
 def _derive_activation_and_deposits(
     ctx: Context, splits: _Splits
 ) -> tuple[list[Unit], list[DepositRow]]:
@@ -577,6 +569,8 @@ class _Poster:
     open month's rows but a drill-down, which derives them (``posted_items``), so an
     ordinary compute writes none of the hundreds of thousands it posts."""
 
+    items: list[DerivedItem]  # the units split, made by ``rows()`` when rows are wanted
+
     def __init__(self, run: list[str], units: list[Unit], keep: Iterable[str] = ()):
         self.run = run
         self.units = units
@@ -650,8 +644,6 @@ class _Poster:
         first not before it."""
         i = bisect.bisect_left(self.run, natural)
         return self.run[i] if i < len(self.run) else None
-
-    items: list[DerivedItem]
 
     def _once(self) -> Iterator[tuple]:
         months: dict[str, str | None] = {}  # natural month → month it is posted in
@@ -1248,7 +1240,7 @@ __all__ = [
     "Deposit",
     "TerminalItem",
     "compute_month",
-    "derive_terminal_items",
+    "derive_terminal_units",
     "is_computed",
     "load_context",
     "lock_month",
