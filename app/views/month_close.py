@@ -416,7 +416,7 @@ class ComputeStep(QWidget):
         lay.addWidget(self.result)
         lay.addWidget(hint_label(
             "计算可以重复进行:数据不变,结果就不变。之前尚未锁定、且有数据的月份会先一并重算"
-            "(结转需要它们)。计算过程中可以取消,取消后数据库保持原样。"))
+            "(结转需要它们)。计算过程中可以取消,取消后数据库保持原样。", wrap=True))
         lay.addStretch(1)
 
     def enter(self) -> None:
@@ -857,7 +857,7 @@ class LockStep(QWidget):
         lay.addLayout(row)
         lay.addWidget(hint_label(
             "锁定后,本月的分润单、结转和机构留存不再变化,打印的分润单每次都一模一样。"
-            "之后导入的本月交易、激活和调账,会自动计入下一个未锁定的月份。"))
+            "之后导入的本月交易、激活和调账,会自动计入下一个未锁定的月份。", wrap=True))
         lay.addStretch(1)
         self.op: Operation | None = None
 

@@ -141,7 +141,7 @@ class SettingsPage(Page):
         mform.addRow("新代理默认税点:", self.tax)
         mform.addRow("", self.echo)
         mform.addRow("", hint_label("实发金额低于起付金额的代理本月不发放,金额全部结转下月。"
-                                    "税点按合计金额计算;已有代理的税点在「代理商」页修改。"))
+                                    "税点按合计金额计算;已有代理的税点在「代理商」页修改。", wrap=True))
         lay.addWidget(money)
 
         row = QHBoxLayout()
@@ -173,7 +173,7 @@ class SettingsPage(Page):
         dl.addLayout(brow)
         dl.addWidget(hint_label(
             "备份是数据库的完整副本(可在使用中备份)。恢复时先检查备份文件是否完好,"
-            "再复制为一个新的数据库文件并打开它,当前数据库保持不变。"))
+            "再复制为一个新的数据库文件并打开它,当前数据库保持不变。", wrap=True))
         lay.addWidget(data)
 
         about = QGroupBox("关于")

@@ -43,6 +43,25 @@ def test_every_page_opens(qtbot, window):
     assert "posdesk.db" in window.db_label.text() and agency_name() in window.db_label.text()
 
 
+def test_every_page_fits_an_office_screen(qtbot, window):
+    """1366 × 768 is common on office PCs: without the navigation (about 150 px) a page
+    has about 1,200 px.  No page, and nothing inside a page's scroll area, may ask for
+    more (a long hint without word wrap once made the dashboard scroll sideways)."""
+    from PySide6.QtWidgets import QScrollArea
+
+    window.resize(1366, 768)
+    for i in range(len(mw.PAGES)):
+        window.nav.setCurrentRow(i)
+        page = window.current_page()
+        if getattr(page, "loader", None) is not None:
+            wait_loaded(qtbot, page)
+        title = getattr(page, "nav_title", i)
+        assert page.minimumSizeHint().width() <= 1150, title
+        for area in page.findChildren(QScrollArea):
+            if area.widgetResizable() and area.widget() is not None:
+                assert area.widget().minimumSizeHint().width() <= 1150, title
+
+
 def test_shortcuts_search_new_refresh(qtbot, window):
     page = window.go_to("代理商")
     wait_loaded(qtbot, page)
