@@ -169,6 +169,14 @@ def undo_batch(batch_id: int) -> Changes:
         if batch.kind == "transactions":
             tids = [t for (t,) in database.execute(
                 Txn.select(Txn.terminal).where(Txn.batch == batch_id).distinct())]
+            # the 达标 pass's monthly volumes (migration 5) lose what this batch stored
+            database.execute_sql(
+                "UPDATE txn_volume SET positive = positive - d.volume FROM (SELECT terminal_id, "
+                "substr(date, 1, 7) AS month, SUM(amount) AS volume FROM txn WHERE batch_id = ? "
+                "AND status IN ('success', 'refund') AND amount >= 0 GROUP BY 1, 2) AS d "
+                "WHERE txn_volume.terminal_id = d.terminal_id AND txn_volume.month = d.month",
+                (batch_id,),
+            )
             removed = Txn.delete().where(Txn.batch == batch_id).execute()
             _refresh_first_tx(tids)
         elif batch.kind == "adjustments":

@@ -4,7 +4,8 @@ The 达标 pass first sorts out the terminals that cannot reach their target: a 
 volume of positive transactions can never exceed that of the calendar months it spans.
 That bound used to take one more pass over every transaction at each month compute; the
 transaction import now adds to these sums as it reads the file (``_TxParser``), and the
-compute looks them up (``scans.qualification_task``).  A file imported twice adds twice:
+compute looks them up (``scans.qualification_task``); undoing an import takes its batch's
+sums back (``app.core.imports.undo_batch``).  A file imported twice adds twice:
 the sums only ever bound the window volume from above (the 达标 day itself is found from
 the transactions), so a sum too high costs a little time and never a wrong amount."""
 

@@ -240,3 +240,21 @@ def test_import_keeps_each_terminals_positive_volume_by_calendar_month(dbfile, t
     assert [v for _t, _m, v in kept] == [35050, 8000, 2000]
     assert all(k[:2] == t[:2] and k[2] >= t[2] for k, t in zip(kept, truth, strict=True))
 
+
+def test_undoing_a_transaction_import_takes_its_volume_back(dbfile, tmp_path):
+    from app.core.imports import undo_batch
+    from app.models.db import opened
+
+    keep = write(tmp_path, "keep.csv", "tx_id,time,sn,amount,category\n"
+                 "X1,2026-10-05 10:00:00,T1,100.00,贷记卡\n")
+    wrong = write(tmp_path, "wrong.csv", "tx_id,time,sn,amount,category\n"
+                  "Y1,2026-10-06 10:00:00,T1,9000.00,贷记卡\nY2,2026-11-01 10:00:00,T2,50.00,扫码\n")
+    for path in (keep, wrong):
+        assert main(["--db", str(dbfile), "import", "transactions", str(path)]) == 0
+    with opened(dbfile) as db:
+        batch = db.execute_sql("SELECT MAX(id) FROM import_batch").fetchone()[0]
+        undo_batch(batch)
+    kept, _truth = _volume(dbfile)
+    # T1 keeps its 100.00 of October; T2's November row stays at 0 (a bound, never below)
+    assert [(m, v) for _t, m, v in kept] == [("2026-10", 10000), ("2026-11", 0)]
+
