@@ -167,7 +167,8 @@ class Context:
         rows = db.execute_sql(
             "SELECT id, product_id, activated_on, first_tx_on FROM terminal"
         ).fetchall()
-        self.terminals = {t.id: t for t in map(TerminalInfo._make, rows)}
+        make = functools.partial(tuple.__new__, TerminalInfo)  # C all the way (not _make)
+        self.terminals = {t[0]: t for t in map(make, rows)}
         # read in table order and sorted here: cheaper than SQLite walking the
         # (terminal, date) index and fetching each event's row from the table
         events = db.execute_sql(
@@ -232,17 +233,12 @@ class Context:
         product_id: int,
         kind: str,
         day: Day,
-        terms: Callable[[int | None], Terms | None] | None = None,
     ) -> list[tuple[int | None, int]]:
         """A per-terminal amount split along the chain by 级差 (agency first); callers
-        cache it per pricing period (``_Splits``).  ``terms(agent)`` is the agent's policy
-        for the product in force on ``day``, if the caller keeps them."""
+        cache it per pricing period (``_Splits``)."""
         chain = self.chain(holder)
         company = self.company_amount(product_id, kind, day)
-        if terms is None:
-            own = [self.policies.in_force((a, product_id), day) for a in chain[1:]]
-        else:
-            own = [terms(a) for a in chain[1:]]
+        own = [self.policies.in_force((a, product_id), day) for a in chain[1:]]
         eff = [0] * len(own)
         below = 0
         for i in range(len(own) - 1, -1, -1):
@@ -376,26 +372,13 @@ class _Splits:
         }
         self.cache: dict[tuple, Split] = {}
         self.solo: dict[tuple[int, int], Split] = {}
-        # (agent, product, period) → its policy then: the uplines of thousands of
-        # holders are looked up once per period, not once per holder below them
-        self.terms: dict[tuple, Terms | None] = {}
 
     def __call__(self, holder: int | None, pid: int, kind: str, day: Day) -> Split:
-        period = bisect.bisect_right(self.starts[pid], day)
-        key = (holder, pid, kind, period)
+        key = (holder, pid, kind, bisect.bisect_right(self.starts[pid], day))
         out = self.cache.get(key)
         if out is None:
-            known, book = self.terms, self.ctx.policies
-
-            def terms(agent: int | None) -> Terms | None:
-                k = (agent, pid, period)
-                if k in known:
-                    return known[k]
-                t = known[k] = book.in_force((agent, pid), day)
-                return t
-
             out = self.cache[key] = tuple(
-                pair for pair in self.ctx.split_amount(holder, pid, kind, day, terms) if pair[1]
+                pair for pair in self.ctx.split_amount(holder, pid, kind, day) if pair[1]
             )
         return out
 
