@@ -24,10 +24,10 @@ from dataclasses import dataclass, field
 from peewee import fn
 
 from app.core.money import Fen, month_first_day, month_last_day
+from app.core.scans import COUNTED_STATUSES as COUNTED
 from app.models import Agent, Product, QualifyOutcome, Terminal, TerminalEvent, Txn, database
 
 PPM = 1_000_000
-COUNTED = ("success", "refund")  # DOMAIN §2: 成功 counted, 退货 counted negative
 _TAKES = ("allocate", "transfer")  # events that hand a terminal to ``to_agent``
 _TO_STOCK = ("recall", "stock")  # events that put a terminal back into the agency's stock
 _IN_CHUNK = 500  # ids per ``IN (…)`` list

@@ -60,7 +60,6 @@ from app.models import (
 )
 
 Progress = Callable[[int, str], None]
-COUNTED = ("success", "refund")
 CATEGORY_LABELS = {"credit": "贷记卡", "debit": "借记卡", "scan": "扫码"}
 ITEM_LABELS = {
     "cashback": "激活返现",

@@ -37,8 +37,6 @@ from app.core.money import Fen, month_first_day, month_last_day, month_of, prev_
 from app.core.settlement import load_context, txn_months
 from app.models import database
 
-COUNTED = ("success", "refund")
-
 
 def _iso(value: object) -> str:
     if isinstance(value, dt.date):

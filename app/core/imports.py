@@ -22,6 +22,7 @@ from app.core.errors import Changes, UserError
 from app.core.money import format_month, month_of
 from app.core.months import locked_months
 from app.core.ownership import Event, MoveError, Replay, apply_event
+from app.core.scans import COUNTED
 from app.models import (
     Adjustment,
     ImportBatch,
@@ -173,7 +174,7 @@ def undo_batch(batch_id: int) -> Changes:
             database.execute_sql(
                 "UPDATE txn_volume SET positive = positive - d.volume FROM (SELECT terminal_id, "
                 "substr(date, 1, 7) AS month, SUM(amount) AS volume FROM txn WHERE batch_id = ? "
-                "AND status IN ('success', 'refund') AND amount >= 0 GROUP BY 1, 2) AS d "
+                f"AND status IN {COUNTED} AND amount >= 0 GROUP BY 1, 2) AS d "
                 "WHERE txn_volume.terminal_id = d.terminal_id AND txn_volume.month = d.month",
                 (batch_id,),
             )

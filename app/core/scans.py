@@ -31,7 +31,9 @@ from app.models import database
 T = TypeVar("T")
 Task = Callable[[sqlite3.Connection], T]
 
-COUNTED = "('success', 'refund')"
+# the statuses a settlement counts (DOMAIN §2: 成功, and 退货 negative), and as SQL
+COUNTED_STATUSES = ("success", "refund")
+COUNTED = "(" + ", ".join(f"'{s}'" for s in COUNTED_STATUSES) + ")"
 _names = itertools.count(1)
 
 

@@ -32,6 +32,7 @@ from app.core.money import (
 from app.core.months import last_locked_day, locked_months, settle_month
 from app.core.ownership import ACTION_LABELS
 from app.core.policies import PolicyRecord, add_policies, check_spread_for_agents
+from app.core.scans import COUNTED_STATUSES
 from app.core.terminals import MoveRequest, add_terminals, existing_sns, plan_moves, write_moves
 from app.io.reader import KIND_COLUMNS, KIND_LABELS, Table, open_table
 from app.models import (
@@ -679,9 +680,6 @@ def _fast_money(text: str) -> int:
     return parse_money(text)
 
 
-_COUNTED = ("success", "refund")  # the statuses a settlement counts (scans.COUNTED)
-
-
 class _TxParser:
     """Reads and checks transaction rows into insert-ready batches."""
 
@@ -785,7 +783,7 @@ class _TxParser:
                 prev = first_tx.get(t[0])
                 if prev is None or day < prev:
                     first_tx[t[0]] = day
-            if amount >= 0 and status in _COUNTED:  # the 达标 pass's positive volume
+            if amount >= 0 and status in COUNTED_STATUSES:  # the 达标 pass's positive volume
                 sums = volume.get(calendar)
                 if sums is None:
                     sums = volume[calendar] = {}
