@@ -560,6 +560,7 @@ class _Poster:
         self.keep = frozenset(keep) & set(run)
         self.totals: dict[str, dict[tuple[int | None, int, str], int]] = {m: {} for m in run}
         self.marks = ", ".join("?" * len(run))
+        self._posted: dict[str, str | None] = {}  # natural month → month it is posted in
         self.units.sort(key=operator.itemgetter(0))  # by terminal (sorted runs: merges)
         self.frozen = bool(
             database.obj.execute_sql(
@@ -624,18 +625,17 @@ class _Poster:
 
     def _posted_in(self, natural: str) -> str | None:
         """The month of the run in which an amount of ``natural`` month is posted: the
-        first not before it."""
-        i = bisect.bisect_left(self.run, natural)
-        return self.run[i] if i < len(self.run) else None
+        first not before it (remembered per natural month)."""
+        month = self._posted.get(natural, "")
+        if month == "":
+            i = bisect.bisect_left(self.run, natural)
+            month = self._posted[natural] = self.run[i] if i < len(self.run) else None
+        return month
 
     def _once(self) -> Iterator[tuple]:
-        months: dict[str, str | None] = {}  # natural month → month it is posted in
-        count = self._count
+        count, posted_in = self._count, self._posted_in
         for tid, kind, agent, pid, day, amount in self.items:
-            natural = day[:7]
-            month = months.get(natural, "")
-            if month == "":
-                month = months[natural] = self._posted_in(natural)
+            month = posted_in(day[:7])
             if month is not None:
                 count(month, agent, pid, kind, amount)
                 yield (tid, kind, agent, pid, day, month, amount)
@@ -654,12 +654,8 @@ class _Poster:
                 split_of[key[4]] = split
             else:
                 counts[key] = n + 1
-        months: dict[str, str | None] = {}  # natural month → month it is posted in
         for (day, kind, pid, sign, sid), n in counts.items():
-            natural = day[:7]
-            month = months.get(natural, "")
-            if month == "":
-                month = months[natural] = self._posted_in(natural)
+            month = self._posted_in(day[:7])
             if month is None:
                 continue
             into = self.totals[month]
