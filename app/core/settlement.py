@@ -23,7 +23,6 @@ import bisect
 import contextlib
 import datetime as dt
 import functools
-import hashlib
 import json
 import operator
 import sqlite3
@@ -1198,18 +1197,6 @@ def statement_json(month: str) -> dict:
         if margin != 0
     ]
     return {"month": month, "statements": out_statements, "agency": {"products": margins}}
-
-
-def month_fingerprint(month: str) -> str:
-    """A short hash of the month's statements, to tell whether two computes agree (the
-    slips print one per statement: ``app.io.slips``)."""
-    data = json.dumps(statement_json(month), sort_keys=True, ensure_ascii=False)
-    return hashlib.sha256(data.encode()).hexdigest()[:12]
-
-
-def statement_fingerprint(entry: dict) -> str:
-    data = json.dumps(entry, sort_keys=True, ensure_ascii=False)
-    return hashlib.sha256(data.encode()).hexdigest()[:12]
 
 
 __all__ = [
