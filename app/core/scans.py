@@ -2,9 +2,9 @@
 
 Two million transactions are read per compute for the shares (volume by holder, product,
 pricing period, category), and those of the terminals that might reach their 达标 target
-once more for 达标 (each one's volume inside its qualification window).  Both read only (month, terminal, day, category, status,
-amount), which the covering index ``txn_settle`` holds in that order, so SQLite answers
-from the index alone, terminal by terminal.
+once more for 达标 (each one's volume inside its qualification window).  Both read only
+(month, terminal, day, category, status, amount), which the covering index ``txn_settle``
+holds in that order, so SQLite answers from the index alone, terminal by terminal.
 
 The passes run on read-only connections of their own, one per core, in threads (SQLite
 releases the GIL while it steps).  They see what the compute's own connection sees
@@ -185,9 +185,9 @@ def qualification_task(
     transaction imports keep (``txn_volume``, migration 5: a running sum can never pass
     it, so a terminal below target there cannot qualify), then the transactions of the
     terminals that might (about one in five on a real office), each terminal's as one
-    string that ``first_day_reached`` walks in day order.  The rest
-    stays in SQL, the windows too, so the pass runs beside the main thread without taking
-    Python's lock from it for long.  (SQLite's day sums cost twice what the strings do, and
+    string that ``first_day_reached`` walks in day order.  The rest stays in SQL, the
+    windows too, so the pass runs beside the main thread without taking Python's lock
+    from it for long.  (SQLite's day sums cost twice what the strings do, and
     a window function for the running sums more still.)"""
 
     def task(con: sqlite3.Connection) -> tuple[list[Window], list[Hit]]:

@@ -227,11 +227,7 @@ class Context:
         return amount
 
     def split_amount(
-        self,
-        holder: int | None,
-        product_id: int,
-        kind: str,
-        day: Day,
+        self, holder: int | None, product_id: int, kind: str, day: Day
     ) -> list[tuple[int | None, int]]:
         """A per-terminal amount split along the chain by 级差 (agency first); callers
         cache it per pricing period (``_Splits``)."""
