@@ -16,6 +16,7 @@ another on the main connection instead.
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import json
 import os
@@ -289,60 +290,111 @@ def holding(con: sqlite3.Connection, moves: str, hold: str, first: int, last: in
     )
 
 
+def debit_band(edges: Sequence[int], amount: int) -> int:
+    """The debit band of a transaction of ``amount`` (fen, a refund's negative) for a
+    product whose cap thresholds are ``edges`` (sorted): 0 below all of them, else 1 + the
+    index of the highest one |amount| reaches."""
+    return bisect.bisect_right(edges, abs(amount))
+
+
+Share = tuple[int, int, bool, int, int, int]  # (group, category, refund, band, count, volume)
+_CATEGORY = "(CASE t.category WHEN 'credit' THEN 0 WHEN 'debit' THEN 1 ELSE 2 END)"
+
+
 def shares_task(
     month: str,
     first: int,
     last: int,
     days: tuple[str, str],
     periods_json: str,
-    band_sql: str,
-    bands: int,
-) -> Task[list[tuple[int, int, int]]]:
+    thresholds: dict[int, list[int]],
+) -> Task[list[Share]]:
     """The transactions of ``month`` of terminals ``first``..``last`` (ids), grouped by
-    group, category, refund and debit band (``band_sql`` over ``t`` and ``s.product``,
-    below ``bands``), packed in one number — ((group × 4 + category) × 2 + refund) ×
-    ``bands`` + band — that SQLite sorts faster than two: rows (key, count, volume).
+    group, category (0 credit, 1 debit, 2 scan), refund and debit band
+    (``debit_band`` with the product's ``thresholds``): rows (group, category, refund,
+    band, count, volume).
 
     ``periods_json`` holds the pricing periods of every (holder, product): a JSON array
     of [id, holder (0 = stock), product, first day, day after, group].  Each terminal's
     month (``days``: the month's first transaction day and its last day) is cut into
     segments, one holder and one period each, all in SQL: the holding timeline from the
     moves, then its stretches met with the periods.  A segment is a range of the covering
-    index that SQLite seeks once and reads without testing each row's day."""
+    index that SQLite seeks once and reads without testing each row's day.
 
-    def task(con: sqlite3.Connection) -> list[tuple[int, int, int]]:
+    The segments are read in their order and summed one by one (SQLite groups rows that
+    come in the order of the ``GROUP BY`` as they come, without sorting them): count and
+    volume of all, of credit and of debit; scan is the rest.  The few transactions that do
+    not belong with those sums, refunds and debit transactions at or above the product's
+    lowest cap threshold, are also listed one by one in a string, and moved here to
+    their own (category, refund, band)."""
+
+    def task(con: sqlite3.Connection) -> list[Share]:
         period = _json_temp(
             con, "period",
             ["id", "holder INTEGER", "product INTEGER", "start TEXT", "finish TEXT", "grp INTEGER"],
             periods_json,
         )  # fmt: skip
         moves, hold, seg = _temp_name("moves"), _temp_name("hold"), _temp_name("segment")
+        # the lowest cap threshold of each segment's product (NULL: the product has none)
+        cap = " ".join(f"WHEN {int(p)} THEN {int(e[0])}" for p, e in thresholds.items() if e)
+        cap = f"CASE h.product {cap} END" if cap else "NULL"
         try:
             con.execute(f"CREATE INDEX temp.{period}_key ON {period} (holder, product, start)")
             holding(con, moves, hold, first, last)
             # the month's stretches met with their holder's pricing periods
             con.execute(
                 f"CREATE TEMP TABLE {seg} (id INTEGER PRIMARY KEY, terminal_id INTEGER, "
-                "start TEXT, finish TEXT, grp INTEGER, product INTEGER)"
+                "start TEXT, finish TEXT, grp INTEGER, product INTEGER, cap INTEGER)"
             )
             con.execute(
-                f"INSERT INTO {seg} (terminal_id, start, finish, grp, product) SELECT "
-                "h.terminal_id, MAX(h.start, p.start), MIN(h.finish, p.finish), p.grp, h.product "
-                f"FROM {hold} h JOIN {period} p ON p.holder = h.holder AND p.product = h.product "
-                "AND p.start < h.finish AND p.finish > h.start WHERE h.finish > ? AND h.start <= ?",
+                f"INSERT INTO {seg} (terminal_id, start, finish, grp, product, cap) SELECT "
+                "h.terminal_id, MAX(h.start, p.start), MIN(h.finish, p.finish), p.grp, "
+                f"h.product, {cap} FROM {hold} h JOIN {period} p ON p.holder = h.holder "
+                "AND p.product = h.product AND p.start < h.finish AND p.finish > h.start "
+                "WHERE h.finish > ? AND h.start <= ?",
                 days,
             )
-            return _rows(
+            per_segment = (
+                "SELECT s.grp AS grp, s.product AS product, COUNT(*) AS n, SUM(t.amount) AS v, "
+                "SUM(t.category = 'credit') AS cn, SUM(iif(t.category = 'credit', t.amount, 0)) "
+                "AS cv, SUM(t.category = 'debit') AS dn, "
+                "SUM(iif(t.category = 'debit', t.amount, 0)) AS dv, "
+                "group_concat(iif(t.status = 'refund' OR (t.category = 'debit' "
+                f"AND ABS(t.amount) >= s.cap), ({_CATEGORY} * 2 + (t.status = 'refund')) "
+                "|| ':' || t.amount, NULL)) AS odd "
+                f"FROM {seg} s CROSS JOIN txn t ON t.month = ? AND t.terminal_id = s.terminal_id "
+                f"AND t.date >= s.start AND t.date < s.finish WHERE t.status IN {COUNTED} "
+                "GROUP BY s.id"
+            )
+            groups = _rows(
                 con,
-                "SELECT ((s.grp * 4 + (CASE t.category WHEN 'credit' THEN 0 WHEN 'debit' THEN 1 "
-                f"ELSE 2 END)) * 2 + (t.status = 'refund')) * {int(bands)} + {band_sql} AS key, "
-                f"COUNT(*) AS n, SUM(t.amount) AS volume FROM {seg} s CROSS JOIN txn t "
-                "ON t.month = ? AND t.terminal_id = s.terminal_id AND t.date >= s.start "
-                f"AND t.date < s.finish WHERE t.status IN {COUNTED} GROUP BY key",
+                "SELECT grp, product, SUM(n), SUM(v), SUM(cn), SUM(cv), SUM(dn), SUM(dv), "
+                f"group_concat(odd) FROM ({per_segment}) GROUP BY grp",
                 (month,),
             )
         finally:
             for name in (period, moves, hold, seg):
                 con.execute(f"DROP TABLE IF EXISTS {name}")
+        out: list[Share] = []
+        for gid, pid, n, v, cn, cv, dn, dv, odd in groups:
+            sums = {
+                (0, False, 0): [cn, cv],
+                (1, False, 0): [dn, dv],
+                (2, False, 0): [n - cn - dn, v - cv - dv],
+            }
+            if odd:
+                edges = thresholds.get(pid, [])
+                for entry in odd.split(","):
+                    code, amount = map(int, entry.split(":"))
+                    cat, refund = code >> 1, bool(code & 1)
+                    common = sums[(cat, False, 0)]
+                    common[0] -= 1
+                    common[1] -= amount
+                    band = debit_band(edges, amount) if cat == 1 else 0
+                    got = sums.setdefault((cat, refund, band), [0, 0])
+                    got[0] += 1
+                    got[1] += amount
+            out.extend((gid, *key, count, volume) for key, (count, volume) in sums.items() if count)
+        return out
 
     return task

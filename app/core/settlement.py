@@ -730,19 +730,6 @@ class ShareTotals:
 _CAT_NAME = {0: "credit", 1: "debit", 2: "scan"}
 
 
-def _band_tree(edges: list[int], lo: int, hi: int) -> str:
-    """SQL for the band of ``ABS(t.amount)`` known to lie in bands lo..hi (band i: from
-    edges[i-1] up to edges[i]), as a balanced tree of comparisons: a handful per row even
-    with dozens of distinct caps."""
-    if lo == hi:
-        return str(lo)
-    mid = (lo + hi + 1) // 2
-    return (
-        f"CASE WHEN ABS(t.amount) >= {edges[mid - 1]} THEN {_band_tree(edges, mid, hi)} "
-        f"ELSE {_band_tree(edges, lo, mid - 1)} END"
-    )
-
-
 class SharePass:
     """Prices every counted transaction settled in ``month`` along its chain.
 
@@ -759,12 +746,10 @@ class SharePass:
     def __init__(self, ctx: Context, month: str, readers: scans.Readers):
         self.ctx = ctx
         self.month = month
-        self.parts: list[Future[list[tuple[int, int, int]]]] = []
+        self.parts: list[Future[list[scans.Share]]] = []
         self.days: dict[tuple[int | None, int], frozenset[str]] = {}
         self.groups: list[tuple[int | None, int, str]] = []  # (holder, product, period start)
         self.thresholds = _debit_thresholds(ctx)
-        # band numbers run from 0 to the most thresholds of a product
-        self.bands = 1 + max((len(edges) for edges in self.thresholds.values()), default=0)
         db = database.obj
         lo = db.execute_sql("SELECT MIN(date) FROM txn WHERE month = ?", (month,)).fetchone()[0]
         if lo is None:
@@ -773,9 +758,8 @@ class SharePass:
         periods = _json(self._periods())
         for first, last in _id_ranges(readers.workers):
             task = scans.shares_task(
-                month, first, last, (self.lo, self.hi), periods, self._band("s.product"),
-                self.bands,
-            )  # fmt: skip
+                month, first, last, (self.lo, self.hi), periods, self.thresholds
+            )
             self.parts.append(readers.submit(task))
 
     def _periods(self) -> list[tuple[int, int, int, str, str, int]]:
@@ -813,28 +797,14 @@ class SharePass:
             out = self.days[key] = above.union(own)
         return out
 
-    def _band(self, pcol: str) -> str:
-        """SQL: 0 below every cap threshold of the product (or not debit), else 1 + the
-        index of the highest threshold the transaction's |amount| reaches."""
-        if not self.thresholds:
-            return "0"
-        cases = " ".join(
-            f"WHEN {pid} THEN CASE WHEN ABS(t.amount) < {edges[0]} THEN 0 "
-            f"ELSE {_band_tree(edges, 1, len(edges))} END"
-            for pid, edges in self.thresholds.items()
-        )
-        return f"(CASE WHEN t.category = 'debit' THEN CASE {pcol} {cases} ELSE 0 END ELSE 0 END)"
-
     def totals(self) -> ShareTotals:
         ctx = self.ctx
         acc: dict[tuple[int | None, int, str], list[int]] = defaultdict(lambda: [0, 0, 0])
         pool: dict[int, int] = defaultdict(int)
         terms_cache: dict[tuple, tuple[Terms, list[Terms]]] = {}
         for part in self.parts:
-            for key, n, total in part.result():
-                packed, band = divmod(key, self.bands)
-                gid, rest = divmod(packed, 8)
-                cat, refund = _CAT_NAME[rest >> 1], bool(rest & 1)
+            for gid, code, refund, band, n, total in part.result():
+                cat = _CAT_NAME[code]
                 holder, pid, day = self.groups[gid]
                 chain = ctx.chain(holder)
                 cached = terms_cache.get((holder, pid, day))

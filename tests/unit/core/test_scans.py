@@ -2,27 +2,23 @@
 
 from __future__ import annotations
 
-import sqlite3
-
 from app.core import scans, settlement
 from app.core.money import MICRO
 from app.core.policy import Terms
 from app.io.demo_load import load_demo
 
 
-def test_band_tree_finds_the_highest_threshold_reached():
+def test_debit_band_is_the_count_of_thresholds_reached():
     edges = [100, 250, 400, 1_000, 5_000]
-    sql = settlement._band_tree(edges, 1, len(edges))
-    con = sqlite3.connect(":memory:")
-    con.execute("CREATE TABLE t (amount INTEGER)")
-    amounts = [100, 101, 249, 250, 399, 400, 999, 1_000, 4_999, 5_000, 9_999_999, -250, -5_000]
-    con.executemany("INSERT INTO t VALUES (?)", [(a,) for a in amounts])
-    got = dict(con.execute(f"SELECT t.amount, {sql} FROM t").fetchall())
-    # band i holds |amount| from edges[i-1] up to (not including) edges[i]
+    amounts = [99, 100, 101, 249, 250, 399, 400, 999, 1_000, 4_999, 5_000, 9_999_999, -99, -250, -5_000]
+    got = {a: scans.debit_band(edges, a) for a in amounts}
+    # band 0 below every threshold; band i holds |amount| from edges[i-1] up to (not
+    # including) edges[i]; a refund is banded by its absolute amount
     assert got == {
-        100: 1, 101: 1, 249: 1, 250: 2, 399: 2, 400: 3, 999: 3, 1_000: 4, 4_999: 4,
-        5_000: 5, 9_999_999: 5, -250: 2, -5_000: 5,
+        99: 0, 100: 1, 101: 1, 249: 1, 250: 2, 399: 2, 400: 3, 999: 3, 1_000: 4, 4_999: 4,
+        5_000: 5, 9_999_999: 5, -99: 0, -250: 2, -5_000: 5,
     }  # fmt: skip
+    assert scans.debit_band([], 10**9) == 0  # a product without caps
 
 
 def test_band_fee_is_the_sum_of_per_transaction_fees():
