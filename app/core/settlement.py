@@ -27,7 +27,7 @@ import json
 import operator
 import sqlite3
 import threading
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future
 from dataclasses import dataclass, field
@@ -556,7 +556,6 @@ class _Poster:
         self.totals: dict[str, dict[tuple[int | None, int, str], int]] = {m: {} for m in run}
         self.marks = ", ".join("?" * len(run))
         self._posted: dict[str, str | None] = {}  # natural month → month it is posted in
-        self.units.sort(key=operator.itemgetter(0))  # by terminal (sorted runs: merges)
         self.frozen = bool(
             database.obj.execute_sql(
                 f"SELECT 1 FROM terminal_item WHERE month < ? AND month NOT IN ({self.marks}) "
@@ -588,6 +587,7 @@ class _Poster:
         """(terminal, kind, agent, product, natural day, month, amount) of every posting of
         the run, by terminal; the totals are counted as they are read."""
         self.totals = {m: {} for m in self.run}
+        self.units.sort(key=operator.itemgetter(0))  # by terminal (sorted runs: merges)
         self.items = expand(self.units)
         return self._replayed() if self.frozen else self._once()
 
@@ -639,22 +639,15 @@ class _Poster:
         """The totals ``_once`` counts, without making its rows: the units are counted by
         (day, kind, product, sign, split), and each count multiplies its split once."""
         self.totals = {m: {} for m in self.run}
-        counts: dict[tuple[Day, str, int, int, int], int] = {}
-        split_of: dict[int, Split] = {}
-        for _tid, kind, pid, day, sign, split in self.units:
-            key = (day, kind, pid, sign, id(split))
-            n = counts.get(key)
-            if n is None:
-                counts[key] = 1
-                split_of[key[4]] = split
-            else:
-                counts[key] = n + 1
-        for (day, kind, pid, sign, sid), n in counts.items():
+        # counted in C: a split is one shared tuple per holder and pricing period, and
+        # equal splits count together
+        counts = Counter(map(operator.itemgetter(3, 1, 2, 4, 5), self.units))
+        for (day, kind, pid, sign, split), n in counts.items():
             month = self._posted_in(day[:7])
             if month is None:
                 continue
             into = self.totals[month]
-            for agent, amount in split_of[sid]:
+            for agent, amount in split:
                 line = (agent, pid, kind)
                 into[line] = into.get(line, 0) + n * sign * amount
 
