@@ -27,6 +27,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import TypeVar
 
+from app.core.policy import CATEGORIES
 from app.models import database
 
 T = TypeVar("T")
@@ -298,7 +299,8 @@ def debit_band(edges: Sequence[int], amount: int) -> int:
 
 
 Share = tuple[int, int, bool, int, int, int]  # (group, category, refund, band, count, volume)
-_CATEGORY = "(CASE t.category WHEN 'credit' THEN 0 WHEN 'debit' THEN 1 ELSE 2 END)"
+# a category as its index in CATEGORIES (credit, debit, scan); anything else counts as scan
+_CATEGORY = f"(CASE t.category WHEN '{CATEGORIES[0]}' THEN 0 WHEN '{CATEGORIES[1]}' THEN 1 ELSE 2 END)"
 
 
 def shares_task(
@@ -310,7 +312,7 @@ def shares_task(
     thresholds: dict[int, list[int]],
 ) -> Task[list[Share]]:
     """The transactions of ``month`` of terminals ``first``..``last`` (ids), grouped by
-    group, category (0 credit, 1 debit, 2 scan), refund and debit band
+    group, category (its index in ``CATEGORIES``), refund and debit band
     (``debit_band`` with the product's ``thresholds``): rows (group, category, refund,
     band, count, volume).
 

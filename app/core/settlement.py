@@ -720,9 +720,6 @@ class ShareTotals:
     pool: dict[int, int]  # product → micro-fen
 
 
-_CAT_NAME = {0: "credit", 1: "debit", 2: "scan"}
-
-
 class SharePass:
     """Prices every counted transaction settled in ``month`` along its chain.
 
@@ -797,7 +794,7 @@ class SharePass:
         terms_cache: dict[tuple, tuple[Terms, list[Terms]]] = {}
         for part in self.parts:
             for gid, code, refund, band, n, total in part.result():
-                cat = _CAT_NAME[code]
+                cat = CATEGORIES[code]
                 holder, pid, day = self.groups[gid]
                 chain = ctx.chain(holder)
                 cached = terms_cache.get((holder, pid, day))

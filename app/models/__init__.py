@@ -404,4 +404,3 @@ class TxnVolume(BaseModel):
 
 
 ALL_MODELS.append(TxnVolume)
-
