@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from peewee import fn
 
+from app.core import derived
 from app.core.errors import Changes, UserError
 from app.core.money import format_month, month_of
 from app.core.months import locked_months
@@ -213,6 +214,7 @@ def undo_batch(batch_id: int) -> Changes:
                 removed += Terminal.delete().where(Terminal.id.in_(chunk)).execute()
         batch.undone = True
         batch.save()
+        derived.refresh(database.connection())  # the compute's holding and day tables
     label = KIND_LABELS.get(batch.kind, batch.kind)
     return Changes(
         {"imports", "statements", "terminals", "transactions", "deposits", "agents"}, months,

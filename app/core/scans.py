@@ -185,12 +185,12 @@ def qualification_task(
 
     Two steps: the positive volume of the calendar months each window spans, which the
     transaction imports keep (``txn_volume``, migration 5: a running sum can never pass
-    it, so a terminal below target there cannot qualify), then the transactions of the
-    terminals that might (about one in five on a real office), each terminal's as one
-    string that ``first_day_reached`` walks in day order.  The rest stays in SQL, the
-    windows too, so the pass runs beside the main thread without taking Python's lock
-    from it for long.  (SQLite's day sums cost twice what the strings do, and
-    a window function for the running sums more still.)"""
+    it, so a terminal below target there cannot qualify), then the day sums of the
+    terminals that might (about one in five on a real office), which the imports keep
+    too (``txn_day``, migration 6), each terminal's months as one string that
+    ``first_day_reached`` walks in day order.  The rest stays in SQL, the windows too,
+    so the pass runs beside the main thread without taking Python's lock from it for
+    long."""
 
     def task(con: sqlite3.Connection) -> tuple[list[Window], list[Hit]]:
         win, cand = _temp_name("window"), _temp_name("cand")
@@ -216,18 +216,19 @@ def qualification_task(
                 "WHERE v.terminal_id = w.terminal_id "
                 "AND v.month BETWEEN substr(w.start, 1, 7) AND substr(w.finish, 1, 7)) >= w.target"
             )
-            days: list[tuple[int, int, str]] = _rows(
+            # their days: the sums by day of the months that may lie in their windows
+            # (txn_day, kept by app.core.derived), cut to the window here
+            days: list[tuple[int, int, str, str, str]] = _rows(
                 con,
-                "SELECT c.terminal_id, w.target, group_concat(t.date || ' ' || t.amount) "
+                "SELECT c.terminal_id, w.target, w.start, w.finish, group_concat(d.days) "
                 f"AS days FROM {cand} c CROSS JOIN {win} w ON w.terminal_id = c.terminal_id "
-                f"CROSS JOIN txn t ON t.month IN ({marks}) AND t.terminal_id = c.terminal_id "
-                f"AND t.date BETWEEN w.start AND w.finish WHERE t.status IN {COUNTED} "
+                f"CROSS JOIN txn_day d ON d.month IN ({marks}) AND d.terminal_id = c.terminal_id "
                 "GROUP BY c.terminal_id",
                 months,
             )
             hits = []
-            for tid, target, sums in days:
-                hit = first_day_reached(target, sums)
+            for tid, target, start, finish, sums in days:
+                hit = first_day_reached(target, sums, start, finish)
                 if hit is not None:
                     hits.append((tid, hit))
             return windows, hits
@@ -238,57 +239,30 @@ def qualification_task(
     return task
 
 
-def first_day_reached(target: int, days: str) -> str | None:
-    """The first day on which the running sum of the day sums reaches ``target``, else
-    None.  ``days`` is "YYYY-MM-DD amount,…": the window's transactions in any order (they
-    are sorted here), a day counting with all its transactions, refunds too."""
+def first_day_reached(
+    target: int, days: str, first: str = "0000-00-00", last: str = "9999-12-31"
+) -> str | None:
+    """The first day from ``first`` through ``last`` on which the running sum of the day
+    sums reaches ``target``, else None.  ``days`` is "YYYY-MM-DD amount,…" in any order
+    (sorted here), a day possibly more than once (its sums add up: a day counts with all
+    its transactions, refunds too)."""
     run = 0
-    entries = sorted(days.split(","))
-    last = len(entries) - 1
-    for i, entry in enumerate(entries):
+    day = None  # the day whose sums are being added
+    for entry in sorted(days.split(",")):
+        this = entry[:10]
+        if this < first:
+            continue
+        if this > last:
+            break
+        if this != day:
+            if day is not None and run >= target:
+                return day
+            day = this
         run += int(entry[11:])
-        if run >= target and (i == last or entries[i + 1][:10] != entry[:10]):
-            return entry[:10]
-    return None
+    return day if day is not None and run >= target else None
 
 
 # ------------------------------------------------------------------ shares
-
-
-# The holder of a terminal over time (DOMAIN §3), as SQL: a terminal starts in the agency's
-# stock (holder 0 here, None in Python); 下发 and 调拨 hand it to their agent, 回拨 takes it
-# back to stock; 丢失 and 退货 keep the last holder.  A move dated D applies to D's
-# transactions, so the holder on D is the one after *all* of D's moves (the last entered).
-# ``app.core.ownership.build_replays`` is the same rule in Python; a test checks they agree.
-HOLDER_MOVES = "('allocate', 'transfer', 'recall')"
-
-
-def holding(con: sqlite3.Connection, moves: str, hold: str, first: int, last: int) -> None:
-    """Temporary tables of the holders of terminals ``first``..``last`` (ids): ``moves``
-    (terminal_id, date, holder) after each day with moves, from the first day of all
-    (0000-00-00, stock), and ``hold`` (terminal_id, product, start, holder, finish): the
-    stretches of one holder, each until the next day with moves (9999-12-31: for good)."""
-    con.execute(
-        f"CREATE TEMP TABLE {moves} (terminal_id INTEGER, date TEXT, holder INTEGER, "
-        "PRIMARY KEY (terminal_id, date)) WITHOUT ROWID"
-    )
-    con.execute(
-        f"INSERT INTO {moves} SELECT id, '0000-00-00', 0 FROM terminal WHERE id BETWEEN ? AND ?",
-        (first, last),
-    )
-    # in entry order, so that the last move of a day replaces the others
-    con.execute(
-        f"INSERT OR REPLACE INTO {moves} SELECT terminal_id, date, "
-        "CASE action WHEN 'recall' THEN 0 ELSE to_agent_id END FROM terminal_event "
-        f"WHERE action IN {HOLDER_MOVES} AND terminal_id BETWEEN ? AND ? ORDER BY id",
-        (first, last),
-    )
-    con.execute(
-        f"CREATE TEMP TABLE {hold} AS SELECT m.terminal_id, t.product_id AS product, "
-        "m.date AS start, m.holder, COALESCE(LEAD(m.date) OVER (PARTITION BY "
-        "m.terminal_id ORDER BY m.date), '9999-12-31') AS finish "
-        f"FROM {moves} m JOIN terminal t ON t.id = m.terminal_id"
-    )
 
 
 def debit_band(edges: Sequence[int], amount: int) -> int:
@@ -319,8 +293,8 @@ def shares_task(
     ``periods_json`` holds the pricing periods of every (holder, product): a JSON array
     of [id, holder (0 = stock), product, first day, day after, group].  Each terminal's
     month (``days``: the month's first transaction day and its last day) is cut into
-    segments, one holder and one period each, all in SQL: the holding timeline from the
-    moves, then its stretches met with the periods.  A segment is a range of the covering
+    segments, one holder and one period each, all in SQL: the stretches of its holding
+    timeline (``terminal_holding``, kept by ``app.core.derived``) met with the periods.  A segment is a range of the covering
     index that SQLite seeks once and reads without testing each row's day.
 
     The segments are read in their order and summed one by one (SQLite groups rows that
@@ -336,14 +310,14 @@ def shares_task(
             ["id", "holder INTEGER", "product INTEGER", "start TEXT", "finish TEXT", "grp INTEGER"],
             periods_json,
         )  # fmt: skip
-        moves, hold, seg = _temp_name("moves"), _temp_name("hold"), _temp_name("segment")
+        seg = _temp_name("segment")
         # the lowest cap threshold of each segment's product (NULL: the product has none)
         cap = " ".join(f"WHEN {int(p)} THEN {int(e[0])}" for p, e in thresholds.items() if e)
-        cap = f"CASE h.product {cap} END" if cap else "NULL"
+        cap = f"CASE k.product_id {cap} END" if cap else "NULL"
         try:
             con.execute(f"CREATE INDEX temp.{period}_key ON {period} (holder, product, start)")
-            holding(con, moves, hold, first, last)
-            # the month's stretches met with their holder's pricing periods
+            # the month's stretches of one holder (app.core.derived) met with that
+            # holder's pricing periods
             con.execute(
                 f"CREATE TEMP TABLE {seg} (id INTEGER PRIMARY KEY, terminal_id INTEGER, "
                 "start TEXT, finish TEXT, grp INTEGER, product INTEGER, cap INTEGER)"
@@ -351,10 +325,12 @@ def shares_task(
             con.execute(
                 f"INSERT INTO {seg} (terminal_id, start, finish, grp, product, cap) SELECT "
                 "h.terminal_id, MAX(h.start, p.start), MIN(h.finish, p.finish), p.grp, "
-                f"h.product, {cap} FROM {hold} h JOIN {period} p ON p.holder = h.holder "
-                "AND p.product = h.product AND p.start < h.finish AND p.finish > h.start "
-                "WHERE h.finish > ? AND h.start <= ?",
-                days,
+                f"k.product_id, {cap} FROM terminal_holding h "
+                "JOIN terminal k ON k.id = h.terminal_id "
+                f"JOIN {period} p ON p.holder = h.holder AND p.product = k.product_id "
+                "AND p.start < h.finish AND p.finish > h.start "
+                "WHERE h.terminal_id BETWEEN ? AND ? AND h.finish > ? AND h.start <= ?",
+                (first, last, *days),
             )
             per_segment = (
                 "SELECT s.grp AS grp, s.product AS product, COUNT(*) AS n, SUM(t.amount) AS v, "
@@ -375,7 +351,7 @@ def shares_task(
                 (month,),
             )
         finally:
-            for name in (period, moves, hold, seg):
+            for name in (period, seg):
                 con.execute(f"DROP TABLE IF EXISTS {name}")
         out: list[Share] = []
         for gid, pid, n, v, cn, cv, dn, dv, odd in groups:

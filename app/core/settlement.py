@@ -33,7 +33,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from app.core import scans
+from app.core import derived, scans
 from app.core.errors import UserError
 from app.core.money import (
     format_month,
@@ -971,10 +971,20 @@ def compute_month(month: str, progress: Progress | None = None) -> ComputeResult
     """Compute ``month`` (and every earlier open month with data first).  Idempotent."""
     month = parse_month(month)
     report = progress or (lambda _p, _m: None)
+    _refresh_derived()
     # the readers are opened before the write transaction begins (see app.core.scans)
     with _small_cache(), scans.Readers() as readers, database.obj.atomic():
         result = _compute(month, report, readers)
     return result
+
+
+def _refresh_derived() -> None:
+    """The holding timelines and day sums the passes read, brought up to date (the
+    imports do it as they finish, so this finds nothing to do unless something else
+    wrote moves or transactions), and committed before the readers open: they see only
+    what is committed."""
+    with database.obj.atomic():
+        derived.refresh(database.obj.connection())
 
 
 @contextlib.contextmanager
@@ -1083,6 +1093,7 @@ def lock_month(month: str, progress: Progress | None = None) -> ComputeResult:
     """Compute ``month`` once more and freeze it (锁定): its per-terminal amounts go to
     the ledger, where later computes find what it paid."""
     month = parse_month(month)
+    _refresh_derived()
     with _small_cache(), scans.Readers() as readers, database.obj.atomic():
         result = _compute(month, progress or (lambda _p, _m: None), readers, lock=True)
         now = dt.datetime.now().replace(microsecond=0)

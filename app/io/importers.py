@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from queue import Empty, Queue
 
+from app.core import derived
 from app.core.errors import RowError, UserError
 from app.core.money import (
     ParseError,
@@ -697,6 +698,7 @@ class _TxParser:
         # every row of the file (a duplicate one too): see migration 5 (txn_volume)
         self.volume: dict[str, dict[int, int]] = {}
         self.late: set[str] = set()
+        self.months: set[str] = set()  # settlement months of the rows
         self.total = 0
 
     def batches(self) -> Iterator[list[tuple]]:
@@ -774,6 +776,7 @@ class _TxParser:
             month = month_cache.get(calendar)
             if month is None:
                 month = month_cache[calendar] = settle_month(calendar, self.locked)
+                self.months.add(month)
                 if month != calendar:
                     self.late.add(calendar)
             pending.append(
@@ -811,6 +814,7 @@ def import_transactions(
     locked = locked_months()
     batch = _batch("transactions", table)
     parser = _TxParser(table, batch.id, locked)
+    before = derived.last_txn_id(db.connection())
     if threading.current_thread() is threading.main_thread():
         inserted = _store_beside(parser, progress, cancel)
     else:
@@ -828,6 +832,7 @@ def import_transactions(
         "ON CONFLICT (terminal_id, month) DO UPDATE SET positive = positive + excluded.positive",
         [(tid, m, v) for m, sums in parser.volume.items() for tid, v in sums.items()],
     )
+    derived.mark_inserted(db.connection(), before, parser.months)
     report.added = inserted
     report.skipped = parser.total - inserted
     for m in sorted(parser.late):
@@ -1000,4 +1005,7 @@ def import_file(
             import_transactions(table, report, progress, cancel)
         else:
             IMPORTERS[kind](table, report)
+        # the holding timelines and day sums the compute reads (app.core.derived), brought
+        # up to date here, once, rather than at the next compute
+        derived.refresh(database.obj.connection())
     return report

@@ -13,7 +13,7 @@ import importlib
 from peewee import Database
 
 MIGRATIONS = ["0001_initial", "0002_followups", "0003_settle_index", "0004_qualify_outcome",
-              "0005_txn_volume"]
+              "0005_txn_volume", "0006_derived"]
 LATEST = len(MIGRATIONS)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.core import scans, settlement
+from app.core import derived, scans, settlement
 from app.core.money import MICRO
 from app.core.policy import Terms
 from app.io.demo_load import load_demo
@@ -81,7 +81,7 @@ def test_readers_open_a_database_whose_path_has_spaces_hash_and_chinese(tmp_path
 
 
 def test_holding_in_sql_agrees_with_the_python_replay(db):
-    """The shares pass cuts each terminal's month by its holders in SQL (scans.holding);
+    """The shares pass cuts each terminal's month by its holders in SQL (derived.refresh);
     the per-terminal amounts take them from ownership.build_replays.  Same rule: on every
     day, every terminal, the same holder."""
     import datetime as dt
@@ -107,8 +107,8 @@ def test_holding_in_sql_agrees_with_the_python_replay(db):
         )
     ctx = settlement.load_context()
     con = db.connection()
-    scans.holding(con, "t_moves", "t_hold", 0, 10**9)
-    rows = con.execute("SELECT terminal_id, start, finish, holder FROM t_hold").fetchall()
+    derived.refresh(con)  # the moves inserted above marked the terminal (a trigger)
+    rows = con.execute("SELECT terminal_id, start, finish, holder FROM terminal_holding").fetchall()
     assert {r[0] for r in rows} == set(ctx.terminals)
     first, last = dt.date(2026, 7, 1), dt.date(2026, 12, 31)
     days = [(first + dt.timedelta(days=i)).isoformat() for i in range((last - first).days + 1)]
@@ -142,7 +142,8 @@ def test_first_day_reached_sums_the_days_in_order_whatever_order_they_come_in():
 
 
 def test_first_day_reached_counts_a_day_with_all_its_transactions():
-    # the pass hands over each transaction, not day sums: a day counts as a whole.
+    # a day may come more than once (its sums of two settlement months, or single
+    # transactions): it counts as a whole.
     # target 1,000.00: 10-03 +800.00 and a −100.00 refund the same day → 700.00;
     # 10-04 +200.00 + 150.00 → 1,050.00 ≥ 1,000.00: reached on 10-04
     days = "2026-10-04 20000,2026-10-03 80000,2026-10-04 15000,2026-10-03 -10000"
@@ -152,3 +153,15 @@ def test_first_day_reached_counts_a_day_with_all_its_transactions():
     assert scans.first_day_reached(100_000, "2026-10-03 100000,2026-10-03 -30000") is None
     # a refund entered before the sale of the same day changes nothing: 10-03 nets 1,000.00
     assert scans.first_day_reached(100_000, "2026-10-03 -5000,2026-10-03 105000") == "2026-10-03"
+
+
+def test_first_day_reached_counts_only_the_days_of_the_window():
+    # window 10-05 … 10-20, target 1,000.00.  10-04 +900.00 is before it and 10-21
+    # +900.00 after it: neither counts.  10-05 +400.00 → 400; 10-20 +500.00 → 900 < 1,000
+    days = "2026-10-04 90000,2026-10-05 40000,2026-10-20 50000,2026-10-21 90000"
+    assert scans.first_day_reached(100_000, days, "2026-10-05", "2026-10-20") is None
+    # with +100.00 more on its last day (10-20 sums 600.00): 1,000.00, reached on 10-20
+    days += ",2026-10-20 10000"
+    assert scans.first_day_reached(100_000, days, "2026-10-05", "2026-10-20") == "2026-10-20"
+    # the same days without a window: 900.00 on 10-04, then 1,300.00 on 10-05
+    assert scans.first_day_reached(100_000, days) == "2026-10-05"

@@ -34,7 +34,7 @@ def test_v1_database_is_migrated_and_keeps_its_data(tmp_path):
     con.close()
 
     db = open_database(path)
-    assert schema_version(db) == LATEST == 5
+    assert schema_version(db) == LATEST == 6
     assert "follow_up" in db.get_tables()
     indexes = {i.name for i in db.get_indexes("txn")}
     assert "txn_settle" in indexes  # v3: the month compute's covering index
@@ -42,6 +42,15 @@ def test_v1_database_is_migrated_and_keeps_its_data(tmp_path):
     # v5: the 达标 pass's positive volume, by terminal and calendar month
     assert db.execute_sql("SELECT * FROM txn_volume ORDER BY month").fetchall() == [
         (1, "2026-10", 1500), (1, "2026-11", 200)
+    ]
+    # v6: the day sums the 达标 pass reads, made at the first refresh (import or compute):
+    # 10-01 +10.00; 10-09 +5.00 − 3.00 = 2.00 (a refund counts, negative); 11-02 +2.00
+    from app.core import derived
+
+    with db.atomic():
+        derived.refresh(db.connection())
+    assert db.execute_sql("SELECT * FROM txn_day ORDER BY month").fetchall() == [
+        ("2026-10", 1, "2026-10-01 1000,2026-10-09 200"), ("2026-11", 1, "2026-11-02 200")
     ]
     db.close()
     # opening again applies nothing more
