@@ -55,6 +55,7 @@ def prepare(folder: Path) -> tuple[Path, Path]:
     files = folder / "files"
     base = folder / "base.db"
     if base.exists() and (files / "transactions.csv").exists():
+        _current(base)
         return base, files / "transactions.csv"
     files.mkdir(parents=True, exist_ok=True)
     t = time.perf_counter()
@@ -74,6 +75,18 @@ def prepare(folder: Path) -> tuple[Path, Path]:
     db.close()
     assert tx_path is not None
     return base, tx_path
+
+
+def _current(base: Path) -> None:
+    """A base kept from an earlier run brought to this schema, its holding timelines
+    refreshed (app.core.derived), as the moves import of this version leaves them."""
+    from app.core import derived
+    from app.models.db import open_database
+
+    db = open_database(base)
+    with db.atomic():
+        derived.refresh(db.connection())
+    db.close()
 
 
 def _copy(src: Path, dst: Path) -> None:
