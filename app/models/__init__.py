@@ -404,3 +404,40 @@ class TxnVolume(BaseModel):
 
 
 ALL_MODELS.append(TxnVolume)
+
+
+class TerminalHolding(BaseModel):
+    """A stretch of a terminal's holding timeline: from ``start`` to the day before
+    ``finish`` it is held by ``holder`` (0: the agency's stock).  Derived from the moves
+    and kept up to date by ``app.core.derived`` (migration 6); the shares pass reads it."""
+
+    terminal = ForeignKeyField(Terminal, on_delete="CASCADE")
+    start = CharField()
+    finish = CharField()
+    holder = IntegerField()
+
+    class Meta:
+        table_name = "terminal_holding"
+        primary_key = CompositeKey("terminal", "start")
+        without_rowid = True
+
+
+ALL_MODELS.append(TerminalHolding)
+
+
+class TxnDay(BaseModel):
+    """A terminal's counted transactions settled in ``month``, summed by day:
+    "YYYY-MM-DD amount,…".  Derived from the transactions and kept up to date by
+    ``app.core.derived`` (migration 6); the 达标 pass reads it."""
+
+    month = CharField()
+    terminal_id = IntegerField()
+    days = TextField()
+
+    class Meta:
+        table_name = "txn_day"
+        primary_key = CompositeKey("month", "terminal_id")
+        without_rowid = True
+
+
+ALL_MODELS.append(TxnDay)
