@@ -10,6 +10,7 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 from app.core.errors import UserError
 
@@ -24,7 +25,7 @@ def default_db_path() -> Path:
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # argparse exits 2 on bad usage, as we want
+    def error(self, message: str) -> NoReturn:  # argparse exits 2 on bad usage, as we want
         self.print_usage(sys.stderr)
         self.exit(EXIT_USER, f"参数错误:{message}\n")
 
@@ -199,7 +200,7 @@ COMMANDS = {"init": cmd_init, "import": cmd_import, "statement": cmd_statement, 
 def main(argv: list[str] | None = None) -> int:
     for stream in (sys.stdout, sys.stderr):
         try:
-            stream.reconfigure(encoding="utf-8")  # type: ignore[attr-defined]
+            stream.reconfigure(encoding="utf-8")  # type: ignore[union-attr]
         except (AttributeError, ValueError):
             pass
     args = build_parser().parse_args(argv)

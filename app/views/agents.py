@@ -514,7 +514,9 @@ class AgentsPage(Page):
             (parent or root).addChild(items[n.id])
         root.setExpanded(True)
         for i in range(root.childCount()):
-            root.child(i).setExpanded(len(tree) <= 200)
+            child = root.child(i)
+            if child is not None:
+                child.setExpanded(len(tree) <= 200)
         self.tree_items = items
         target = items.get(keep) if keep is not None else None
         self.tree.setCurrentItem(target or root)

@@ -78,8 +78,8 @@ class DepositsPage(Page):
         self.use_dates.toggled.connect(self.since.setEnabled)
         self.use_dates.toggled.connect(self.until.setEnabled)
         self.use_dates.toggled.connect(lambda _c: self.refresh())
-        self.since.dateChanged.connect(lambda _d: self.use_dates.isChecked() and self.refresh())
-        self.until.dateChanged.connect(lambda _d: self.use_dates.isChecked() and self.refresh())
+        self.since.dateChanged.connect(self._dates_changed)
+        self.until.dateChanged.connect(self._dates_changed)
         self.only_held = QCheckBox("只看仍持有押金的")
         self.only_held.toggled.connect(lambda _c: self.apply_filter())
         bar.addWidget(self.search, 2)
@@ -126,6 +126,10 @@ class DepositsPage(Page):
             self.product.addItem(f"{code} {name}", pid)
         self.product.setCurrentIndex(max(self.product.findData(keep), 0))
         self.product.blockSignals(False)
+
+    def _dates_changed(self, _date: object) -> None:
+        if self.use_dates.isChecked():
+            self.refresh()
 
     def refresh(self) -> None:
         pid = self.product.currentData()

@@ -509,8 +509,12 @@ class ImportPage(Page):
         self.history = HistoryPanel()
         self.tabs.addTab(self.wizard, "导入向导")
         self.tabs.addTab(self.history, "导入记录")
-        self.tabs.currentChanged.connect(lambda i: i == 1 and self.history.refresh())
+        self.tabs.currentChanged.connect(self._tab_changed)
         outer.addWidget(self.tabs, 1)
+
+    def _tab_changed(self, index: int) -> None:
+        if index == 1:
+            self.history.refresh()
 
     def refresh(self) -> None:
         self.history.refresh()

@@ -172,8 +172,9 @@ class MainWindow(QMainWindow):
                 log.exception("page %s failed to import", module_name)
             page = PlaceholderPage(title, self.stack)
         old = self.stack.widget(index)
-        self.stack.removeWidget(old)
-        old.deleteLater()
+        if old is not None:
+            self.stack.removeWidget(old)
+            old.deleteLater()
         self.stack.insertWidget(index, page)
         self.pages[index] = page
         return page

@@ -146,7 +146,7 @@ class RowsModel(QAbstractTableModel):
             def key(r: Any) -> Any:
                 return sk(get(r))
         else:
-            key = get  # itemgetter / attrgetter: no Python call per row
+            key = get  # type: ignore[assignment]  # itemgetter / attrgetter: no Python call per row
         values = list(map(key, rows))
         reverse = order == Qt.SortOrder.DescendingOrder
         if None in values or "" in values:

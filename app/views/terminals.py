@@ -360,7 +360,7 @@ class TerminalsPage(Page):
         self.action_buttons: dict[str, QPushButton] = {}
         for action in svc.MOVE_ACTIONS:
             b = QPushButton(ACTION_LABELS[action])
-            b.clicked.connect(lambda _c=False, a=action: self.move(a))
+            b.clicked.connect(lambda _c=False, a=action: self.open_move(a))
             self.action_buttons[action] = b
             actions.addWidget(b)
         self.action_buttons["allocate"].setProperty("primary", True)
@@ -477,7 +477,7 @@ class TerminalsPage(Page):
                                    + (f",{r[6]}" if r[6] else "") + ")")
 
     # ------------------------------------------------------------ actions
-    def move(self, action: str) -> MoveDialog:
+    def open_move(self, action: str) -> MoveDialog:
         dialog = MoveDialog(action, self.selected_sns(), self)
         dialog.open()
         return dialog

@@ -68,7 +68,7 @@ def stock_500(qtbot, page):
 def test_allocate_an_sn_range_of_500_with_preview_and_deposit(qtbot, page, messages, qtmodeltester):
     Policy.update(deposit=9900).where(Policy.agent == agent_id("A2")).execute()  # 99 元 per terminal
     stock_500(qtbot, page)
-    dialog = page.move("allocate")
+    dialog = page.open_move("allocate")
     qtbot.addWidget(dialog)
     dialog.source.setCurrentIndex(1)
     dialog.source.first.setText("LKL00001")
@@ -95,7 +95,7 @@ def test_allocate_an_sn_range_of_500_with_preview_and_deposit(qtbot, page, messa
 
 
 def test_refused_moves_show_why_and_write_nothing(qtbot, page, messages):
-    dialog = page.move("allocate")
+    dialog = page.open_move("allocate")
     qtbot.addWidget(dialog)
     dialog.source.setCurrentIndex(2)
     dialog.source.list.setPlainText("T1\nT3\nNOPE\n")
@@ -106,7 +106,7 @@ def test_refused_moves_show_why_and_write_nothing(qtbot, page, messages):
     assert "不在库存" in problems["T1"] and "不存在" in problems["NOPE"] and problems["T3"] == ""
     assert not dialog.ok.isEnabled()
     # recall of a terminal in stock is refused too
-    dialog = page.move("recall")
+    dialog = page.open_move("recall")
     qtbot.addWidget(dialog)
     dialog.source.setCurrentIndex(2)
     dialog.source.list.setPlainText("T3")
@@ -116,7 +116,7 @@ def test_refused_moves_show_why_and_write_nothing(qtbot, page, messages):
 
 def test_scanner_types_sns_with_enter(qtbot, page, messages):
     page.table.selectRow(0)
-    dialog = page.move("transfer")
+    dialog = page.open_move("transfer")
     qtbot.addWidget(dialog)
     dialog.show()
     dialog.source.setCurrentIndex(2)
