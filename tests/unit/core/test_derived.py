@@ -123,3 +123,57 @@ def test_plain_sql_writes_are_found_by_the_compute(db):
         "SELECT start, holder FROM terminal_holding WHERE terminal_id = ? ORDER BY start", (tid,)
     ).fetchall()
     assert spans[-1] == ("2026-10-20", other)
+
+
+def test_an_id_used_again_after_a_delete_is_still_found(db):
+    """SQLite gives the next insert the highest id + 1: after the last transaction is
+    deleted, a new one gets its id again.  The delete puts the mark back below it, so the
+    new row (of another month than the deleted one) is summed all the same."""
+    load_demo("small", settle=False)
+    con = db.connection()
+    last, tid, pid = db.execute_sql(
+        "SELECT id, terminal_id, product_id FROM txn ORDER BY id DESC LIMIT 1"
+    ).fetchone()
+    with db.atomic():
+        con.execute("DELETE FROM txn WHERE id = ?", (last,))
+        con.execute(
+            "INSERT INTO txn (tx_id, terminal_id, product_id, time, date, month, amount, "
+            "category, status, merchant_no) VALUES ('AGAIN', ?, ?, '2026-11-03 09:00:00', "
+            "'2026-11-03', '2026-11', 777, 'scan', 'success', '')",
+            (tid, pid),
+        )
+        assert con.execute("SELECT id FROM txn WHERE tx_id = 'AGAIN'").fetchone()[0] == last
+        derived.refresh(con)
+    assert _nothing_pending(db) and _kept(db) == _from_scratch(db)
+    assert db.execute_sql(
+        "SELECT days FROM txn_day WHERE month = '2026-11' AND terminal_id = ?", (tid,)
+    ).fetchone() == ("2026-11-03 777",)
+
+
+def test_an_import_after_unseen_rows_sums_their_months_too(db, tmp_path):
+    """A transaction written by hand (not yet summed) before an import: the import's own
+    months are not all there is to sum, and the refresh at its end finds the other one."""
+    load_demo("small", settle=False)
+    con = db.connection()
+    tid, pid, sn = db.execute_sql(
+        "SELECT t.id, t.product_id, t.sn FROM terminal t JOIN txn x ON x.terminal_id = t.id "
+        "LIMIT 1"
+    ).fetchone()
+    with db.atomic():
+        con.execute(
+            "INSERT INTO txn (tx_id, terminal_id, product_id, time, date, month, amount, "
+            "category, status, merchant_no) VALUES ('BYHAND', ?, ?, '2026-11-04 09:00:00', "
+            "'2026-11-04', '2026-11', 4321, 'credit', 'success', '')",
+            (tid, pid),
+        )
+    path = tmp_path / "oct.csv"
+    path.write_text(
+        "交易流水号,交易时间,终端SN,交易金额,卡类型,交易状态\n"
+        f"OCT1,2026-10-30 10:00:00,{sn},100.00,贷记卡,成功\n",
+        encoding="utf-8",
+    )
+    import_file("transactions", path)
+    assert _nothing_pending(db) and _kept(db) == _from_scratch(db)
+    assert db.execute_sql(
+        "SELECT days FROM txn_day WHERE month = '2026-11' AND terminal_id = ?", (tid,)
+    ).fetchone() == ("2026-11-04 4321",)
