@@ -30,6 +30,15 @@ def _from_scratch(db) -> tuple[list, list]:
     return out
 
 
+def _hand_txn(con, tx_id: str, tid: int, pid: int, at: str, amount: int, category: str) -> None:
+    """A successful transaction written by plain SQL, as a repair by hand would."""
+    con.execute(
+        "INSERT INTO txn (tx_id, terminal_id, product_id, time, date, month, amount, "
+        "category, status, merchant_no) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'success', '')",
+        (tx_id, tid, pid, at, at[:10], at[:7], amount, category),
+    )
+
+
 def _nothing_pending(db) -> bool:
     seen = db.execute_sql("SELECT txn_seen FROM derived_mark").fetchone()[0]
     return (
@@ -101,12 +110,8 @@ def test_plain_sql_writes_are_found_by_the_compute(db):
     ).fetchone()
     a, b = (r[0] for r in db.execute_sql("SELECT id FROM txn WHERE month = '2026-09' LIMIT 2"))
     with db.atomic():
-        con.execute(
-            "INSERT INTO txn (tx_id, terminal_id, product_id, time, date, month, amount, "
-            "category, status, merchant_no) VALUES ('HAND1', ?, ?, ?, ?, '2026-10', 12345, "
-            "'credit', 'success', '')",
-            (tid, pid, day + " 08:00:00", day),
-        )
+        assert day.startswith("2026-10")
+        _hand_txn(con, "HAND1", tid, pid, day + " 08:00:00", 12345, "credit")
         con.execute("DELETE FROM txn WHERE id = ?", (a,))
         con.execute("UPDATE txn SET amount = amount + 1 WHERE id = ?", (b,))
         other = db.execute_sql("SELECT id FROM agent ORDER BY id DESC LIMIT 1").fetchone()[0]
@@ -136,12 +141,7 @@ def test_an_id_used_again_after_a_delete_is_still_found(db):
     ).fetchone()
     with db.atomic():
         con.execute("DELETE FROM txn WHERE id = ?", (last,))
-        con.execute(
-            "INSERT INTO txn (tx_id, terminal_id, product_id, time, date, month, amount, "
-            "category, status, merchant_no) VALUES ('AGAIN', ?, ?, '2026-11-03 09:00:00', "
-            "'2026-11-03', '2026-11', 777, 'scan', 'success', '')",
-            (tid, pid),
-        )
+        _hand_txn(con, "AGAIN", tid, pid, "2026-11-03 09:00:00", 777, "scan")
         assert con.execute("SELECT id FROM txn WHERE tx_id = 'AGAIN'").fetchone()[0] == last
         derived.refresh(con)
     assert _nothing_pending(db) and _kept(db) == _from_scratch(db)
@@ -160,12 +160,7 @@ def test_an_import_after_unseen_rows_sums_their_months_too(db, tmp_path):
         "LIMIT 1"
     ).fetchone()
     with db.atomic():
-        con.execute(
-            "INSERT INTO txn (tx_id, terminal_id, product_id, time, date, month, amount, "
-            "category, status, merchant_no) VALUES ('BYHAND', ?, ?, '2026-11-04 09:00:00', "
-            "'2026-11-04', '2026-11', 4321, 'credit', 'success', '')",
-            (tid, pid),
-        )
+        _hand_txn(con, "BYHAND", tid, pid, "2026-11-04 09:00:00", 4321, "credit")
     path = tmp_path / "oct.csv"
     path.write_text(
         "交易流水号,交易时间,终端SN,交易金额,卡类型,交易状态\n"
