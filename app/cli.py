@@ -70,7 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _open(args: argparse.Namespace):
-    from app.models.db import open_database
+    from app.core.session import open_database
 
     return open_database(args.db or default_db_path())
 
@@ -165,11 +165,11 @@ def _statement_text(data: dict) -> str:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    from app.core.agents import has_agents
     from app.io.demo_load import load_demo
-    from app.models import Agent
 
     _open(args)
-    if args.if_empty and Agent.select().exists():
+    if args.if_empty and has_agents():
         print("数据库已有数据,跳过演示数据")
         return EXIT_OK
     print(load_demo(args.scale))

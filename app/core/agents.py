@@ -34,6 +34,11 @@ PAYOUT_LABELS = {"direct": "直结", "via_parent": "上级代发"}
 RESERVED_CODES = {"本机构", "agency", "机构", "本公司"}
 
 
+def has_agents() -> bool:
+    """Whether any agent is stored (an empty office has none)."""
+    return bool(Agent.select().exists())
+
+
 def split_tags(text: str) -> list[str]:
     return [t for t in (x.strip() for x in re.split(r"[,,;;\s]+", text or "")) if t]
 

@@ -306,12 +306,12 @@ class DashboardPage(Page):
         self.status.setText("正在统计……")
 
         def job(progress, _cancelled):
-            from app.views.month_close import _close_connection
+            from app.core.session import close_connection
 
             try:
                 return service.load_dashboard(month, today, days, progress)
             finally:
-                _close_connection()
+                close_connection()
 
         op = Operation(job)
         self.op = op

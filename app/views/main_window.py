@@ -305,7 +305,7 @@ def run(db_path: str | Path) -> int:
     One window per database: a second start asks the running one to come forward and
     exits.  Any unexpected error is logged and shown in Chinese with the log's path."""
     from app.core.errors import UserError
-    from app.models.db import open_database
+    from app.core.session import open_database
     from app.runtime import InstanceLock, install_crash_handler, raise_window, refuse_second_start
     from app.views.errors import show_error
 

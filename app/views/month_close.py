@@ -66,11 +66,9 @@ def format_change(ppm: int | None) -> str:
 
 def _close_connection() -> None:
     """Worker threads keep a SQLite connection each; close it when the job is over."""
-    from app.models import database
+    from app.core.session import close_connection
 
-    db = database.obj
-    if db is not None and not db.is_closed():
-        db.close()
+    close_connection()
 
 
 def background(fn: Callable[..., Any]) -> Callable[[Callable, Callable], Any]:

@@ -59,11 +59,9 @@ def app_version() -> str:
 
 
 def database_path() -> Path | None:
-    from app.models import database
+    from app.core.session import database_path as open_path
 
-    db = database.obj
-    name = getattr(db, "database", None)
-    return Path(name) if name and name != ":memory:" else None
+    return open_path()
 
 
 def restore_backup(source: Path, target: Path) -> int:
@@ -78,10 +76,11 @@ def restore_backup(source: Path, target: Path) -> int:
     if current is not None and target.resolve() == current.resolve():
         raise UserError("不能恢复到正在使用的数据库文件")
     version = check_backup(source)
-    from app.models.migrations import LATEST
+    from app.core.session import latest_schema
 
-    if version > LATEST:
-        raise UserError(f"备份的数据库版本 {version} 比本程序支持的 {LATEST} 新,请先升级分润台")
+    latest = latest_schema()
+    if version > latest:
+        raise UserError(f"备份的数据库版本 {version} 比本程序支持的 {latest} 新,请先升级分润台")
     target.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(source, target)
     check_backup(target)
@@ -328,9 +327,9 @@ class SettingsPage(Page):
             try:
                 return backup_to(target)
             finally:
-                from app.views.month_close import _close_connection
+                from app.core.session import close_connection
 
-                _close_connection()
+                close_connection()
 
         def done(result: object) -> None:
             self.op = None
@@ -369,7 +368,7 @@ class SettingsPage(Page):
             self.open_restored(Path(dest))
 
     def open_restored(self, path: Path) -> None:
-        from app.models.db import open_database
+        from app.core.session import open_database
 
         try:
             open_database(path)

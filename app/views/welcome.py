@@ -15,8 +15,8 @@ from PySide6.QtWidgets import (
 
 from app.core.errors import Changes, UserError
 from app.core.money import ParseError, parse_money
-from app.core.months import get_setting, set_setting
-from app.models import Agent
+from app.core.months import set_setting
+from app.core.session import is_new_office
 from app.views.changes import announce
 from app.views.errors import show_error, show_info
 from app.views.workers import run_with_progress
@@ -24,7 +24,7 @@ from app.views.workers import run_with_progress
 
 def needs_welcome() -> bool:
     """An empty database: no agency name and no agents yet."""
-    return not get_setting("agency_name") and not Agent.select().exists()
+    return is_new_office()
 
 
 def create_agency(name: str, min_payout_text: str) -> Changes:

@@ -12,6 +12,8 @@ import importlib
 
 from peewee import Database
 
+from app.models.errors import SchemaTooNew
+
 MIGRATIONS = ["0001_initial", "0002_followups", "0003_settle_index", "0004_qualify_outcome",
               "0005_txn_volume", "0006_derived"]
 LATEST = len(MIGRATIONS)
@@ -26,9 +28,7 @@ def apply_migrations(db: Database) -> list[int]:
     applied = []
     current = schema_version(db)
     if current > LATEST:
-        from app.core.errors import UserError
-
-        raise UserError(f"数据库版本 {current} 比本程序支持的 {LATEST} 新,请升级分润台。")
+        raise SchemaTooNew(current, LATEST)
     for number, name in enumerate(MIGRATIONS, start=1):
         if number <= current:
             continue
