@@ -3,10 +3,25 @@
 from __future__ import annotations
 
 import os
+import tempfile
+from pathlib import Path
 
 import pytest
+from hypothesis import settings
+from hypothesis.configuration import set_hypothesis_home_dir
+from hypothesis.database import DirectoryBasedExampleDatabase
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+# Hypothesis keeps its examples (and its other caches) in the temporary folder, never in the
+# checkout: a test run leaves the working tree as it found it (tests/test_clean_checkout.py).
+# The folder outlives the run, so a failing example is tried first next time.
+HYPOTHESIS_HOME = Path(tempfile.gettempdir()) / "posdesk-hypothesis"
+set_hypothesis_home_dir(HYPOTHESIS_HOME)
+settings.register_profile(
+    "posdesk", database=DirectoryBasedExampleDatabase(HYPOTHESIS_HOME / "examples")
+)
+settings.load_profile("posdesk")
 
 
 @pytest.fixture
