@@ -55,6 +55,8 @@ def normalize_text(value: object) -> str:
 
 
 def _decimal(text: str) -> Decimal:
+    if not text.isascii():  # Decimal() reads other scripts' digits; the contract does not
+        raise ParseError(f"“{text}”不是数字(数字只能用0-9)")
     try:
         d = Decimal(text)
     except InvalidOperation:
@@ -69,7 +71,7 @@ def _decimal(text: str) -> Decimal:
 _MONEY = re.compile(
     r"(?P<s1>[+-]?)(?:¥|￥|RMB|CNY)?(?P<s2>[+-]?)(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d*)?|\d+(?:\.\d*)?|\.\d+)"
     r"(?:元|RMB|CNY)?",
-    re.IGNORECASE,
+    re.IGNORECASE | re.ASCII,  # \d is 0-9 only: another script's digits are not money
 )
 
 
@@ -207,7 +209,7 @@ def parse_tax_rate(value: object) -> Ppm:
     if not text:
         return 0
     ppm = _to_ppm(_rate_from_text(text, Decimal("1")), text)
-    if ppm < 0 or ppm >= MICRO:
+    if ppm < 0 or ppm > MICRO:
         raise ParseError(f"税点“{text}”超出范围(0%~100%)")
     return ppm
 
@@ -228,13 +230,13 @@ def format_rate_wan(ppm: Ppm) -> str:
 # ---------------------------------------------------------------------------- dates
 
 _DATE_PATTERNS = [
-    re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})"),
-    re.compile(r"(\d{4})/(\d{1,2})/(\d{1,2})"),
-    re.compile(r"(\d{4})\.(\d{1,2})\.(\d{1,2})"),
-    re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})日?"),
-    re.compile(r"(\d{4})(\d{2})(\d{2})"),
+    re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})", re.ASCII),
+    re.compile(r"(\d{4})/(\d{1,2})/(\d{1,2})", re.ASCII),
+    re.compile(r"(\d{4})\.(\d{1,2})\.(\d{1,2})", re.ASCII),
+    re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})日?", re.ASCII),
+    re.compile(r"(\d{4})(\d{2})(\d{2})", re.ASCII),
 ]
-_TIME = re.compile(r"(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2}))?(?:\.\d+)?)?")
+_TIME = re.compile(r"(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2}))?(?:\.\d+)?)?", re.ASCII)
 
 
 def parse_datetime(value: object) -> dt.datetime:
@@ -269,7 +271,7 @@ def parse_date(value: object) -> dt.date:
 
 # ---------------------------------------------------------------------------- months
 
-_MONTH = re.compile(r"(\d{4})\s*(?:[-/.年]\s*)?(\d{1,2})月?")
+_MONTH = re.compile(r"(\d{4})\s*(?:[-/.年]\s*)?(\d{1,2})月?", re.ASCII)
 
 
 def parse_month(value: object) -> str:
