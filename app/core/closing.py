@@ -48,6 +48,7 @@ from app.core.money import (
 )
 from app.core.months import get_setting, locked_months, set_setting, settle_month
 from app.core.policy import CATEGORIES
+from app.core.quiet_months import quiet_months
 from app.core.settlement import Context, load_context
 from app.models import (
     Adjustment,
@@ -435,7 +436,8 @@ class MonthChoice:
 
 
 def month_choices(today: dt.date | None = None) -> tuple[list[MonthChoice], str]:
-    """The months the wizard offers (every month with data or a state), and the one to
+    """The months the wizard offers (every month with data or a state, but no quiet open
+    month: it is locked along with the next one, app.core.quiet_months), and the one to
     start on: the earliest month not locked yet, else the latest."""
     today = today or dt.date.today()
     months = _data_months_before("9999-12")
@@ -443,6 +445,9 @@ def month_choices(today: dt.date | None = None) -> tuple[list[MonthChoice], str]
         months.add(m)
     if not months:
         months.add(prev_month(f"{today.year:04d}-{today.month:02d}"))
+    quiet = set(quiet_months(months))
+    if quiet and len(quiet) < len(months):
+        months -= {m for m in quiet if m < max(months - quiet)}
     states = {
         m.month: (m.state, m.computed_at is not None) for m in MonthState.select()
     }
@@ -457,6 +462,8 @@ def month_choices(today: dt.date | None = None) -> tuple[list[MonthChoice], str]
 
 def check_open_months(month: str) -> Check:
     months = open_months_before(month)
+    quiet = set(quiet_months(months))
+    months = [m for m in months if m not in quiet]
     computed = {m.month for m in MonthState.select().where(MonthState.computed_at.is_null(False))}
     rows = [(format_month(m), "已计算,未锁定" if m in computed else "未计算") for m in months]
     count = len(rows)
@@ -858,11 +865,15 @@ def lock(month: str, progress: Progress | None = None) -> settlement.ComputeResu
     """Lock ``month`` (锁定) after checking that every earlier month is locked."""
     month = _month(month)
     before = open_months_before(month)
-    if before:
+    quiet = quiet_months(before)
+    blocking = [m for m in before if m not in quiet]
+    if blocking:
         raise UserError(
-            f"{'、'.join(format_month(m) for m in before)}尚未锁定,请先锁定之前的月份,"
+            f"{'、'.join(format_month(m) for m in blocking)}尚未锁定,请先锁定之前的月份,"
             f"再锁定{format_month(month)}"
         )
+    for m in quiet:  # nothing traded or paid in it: locked first, in order
+        settlement.lock_month(m, progress)
     return settlement.lock_month(month, progress)
 
 

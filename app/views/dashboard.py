@@ -254,10 +254,11 @@ class DashboardPage(Page):
             "口径:交易额为本月结算的成功交易(退货冲减),含库存机具;新增激活按激活日;激活率、伪激活率为全部代理团队合计,"
             "与分润单上的团队数据同一口径;机构留存为已计算月份的本机构分润;在押押金为最近一次计算时尚未退还或没收的押金。", wrap=True))
 
-        self.reload_btn.clicked.connect(self.load)
+        self.reload_btn.clicked.connect(self.refresh)
         self.month.currentIndexChanged.connect(lambda _i: self.load())
         self.today.dateChanged.connect(lambda _d: self.load())
         self.days.valueChanged.connect(lambda _v: self.load())
+        self._stale = True  # drawn when first shown (Page.showEvent), not only on F5
 
     def _section(self, title: str, widget: QWidget) -> QWidget:
         box = QWidget()

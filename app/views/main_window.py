@@ -281,6 +281,16 @@ class MainWindow(QMainWindow):
             self.resize(1280, 800)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt name
+        from app.views.errors import confirm
+        from app.views.qt_setup import running_jobs, stop_jobs
+
+        long = [op for op in running_jobs() if op.title]
+        if long and not confirm(
+                self, f"「{long[0].title}」还没有完成。\n关闭窗口会取消它,已做的部分不会保存"
+                      "(无法取消的操作会先做完)。\n\n确定关闭吗?", "操作进行中"):
+            event.ignore()
+            return
+        stop_jobs()
         QSettings().setValue("main/geometry", self.saveGeometry())
         super().closeEvent(event)
 
@@ -294,6 +304,10 @@ def make_app(argv: list[str] | None = None) -> QApplication:
     app.setApplicationName("POSDesk")
     app.setApplicationDisplayName("分润台")
     app.setWindowIcon(app_icon())
+    from app.views.qt_setup import install_translations, use_fusion
+
+    install_translations(app)
+    use_fusion(app)
     ensure_font(app)
     load_style(app)
     return app

@@ -121,6 +121,7 @@ class InlineProgress(QWidget):
         self.text.setText("开始……")
         self.cancel_btn.setEnabled(True)
         op = Operation(job)
+        op.title = "月结的检查或计算"
         self.op = op
 
         def done(result: object) -> None:
@@ -905,7 +906,17 @@ class LockStep(QWidget):
             f"实发合计 {format_money(t.payable)}\n"
             f"结转下月 {format_money(t.carried)}\n"
             f"机构留存 {format_money(t.agency_margin)}\n\n"
-            "锁定后本月数字不可再修改;迟到的数据和调账将计入下一个月。")
+            "锁定后本月数字不可再修改;迟到的数据和调账将计入下一个月。" + self._quiet_text(t.month))
+
+    @staticmethod
+    def _quiet_text(month: str) -> str:
+        from app.core.quiet_months import quiet_months
+
+        quiet = quiet_months(closing.open_months_before(month))
+        if not quiet:
+            return ""
+        names = "、".join(format_month(m) for m in quiet)
+        return f"\n\n{names}没有交易、调账和实发,将先一并锁定。"
 
     def lock(self) -> None:
         month = self.page.month

@@ -44,6 +44,7 @@ class Operation(QRunnable):
         self.signals = OperationSignals()
         self._cancelled = threading.Event()
         self.done = threading.Event()
+        self.title = ""  # a long job the user started (closing the window asks about it)
 
     def cancel(self) -> None:
         self._cancelled.set()
@@ -136,6 +137,7 @@ def run_with_progress(
         dialog.setCancelButton(None)
     dialog.setValue(0)
     op = Operation(job)
+    op.title = title
 
     def progress(pct: int, text: str) -> None:
         dialog.setValue(max(0, min(99, pct)))
