@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import NoReturn
 
-from app.core.errors import UserError
+from app.core.errors import UserError, busy_error
 
 EXIT_OK, EXIT_BUG, EXIT_USER = 0, 1, 2
 
@@ -121,12 +121,15 @@ def cmd_statement(args: argparse.Namespace) -> int:
         done = "、".join(format_month(m) for m in r.months)
         print(f"已计算 {done};{format_month(month)} 共 {r.statements} 张分润单,应付合计 {format_money(r.payable)}")
     elif args.action == "lock":
-        r = settlement.lock_month(month)
+        from app.core.closing import lock
+
+        r = lock(month)
         print(f"{format_month(month)}已锁定:{r.statements} 张分润单,应付合计 {format_money(r.payable)}")
     elif args.action == "show":
-        from app.core.months import locked_months
+        from app.core.months import is_late, locked_months
 
-        if not settlement.is_computed(month) and month not in locked_months():
+        locked = locked_months()
+        if not settlement.is_computed(month) and not is_late(month, locked):
             settlement.compute_month(month)
         data = settlement.statement_json(month)
         if args.json:
@@ -217,4 +220,10 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USER
     except KeyboardInterrupt:
         print("已中断", file=sys.stderr)
+        return EXIT_USER
+    except Exception as exc:  # another writer held the database too long: say so, no traceback
+        busy = busy_error(exc)
+        if busy is None:
+            raise
+        print(str(busy), file=sys.stderr)
         return EXIT_USER

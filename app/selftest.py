@@ -93,10 +93,12 @@ class _Run:
             raise RuntimeError(f"{self.month}: no statements")
 
     def lock_month(self) -> None:
-        from app.core import settlement
+        from app.core import closing
         from app.core.months import is_locked
 
-        settlement.lock_month(self.month)
+        for earlier in closing.open_months_before(self.month):  # months close in order
+            closing.lock(earlier)
+        closing.lock(self.month)
         if not is_locked(self.month):
             raise RuntimeError(f"{self.month} is not locked")
 

@@ -46,7 +46,16 @@ from app.core.money import (
     prev_month,
     round_micro,
 )
-from app.core.months import get_setting, locked_months, set_setting, settle_month
+from app.core.months import (
+    data_months,
+    get_setting,
+    late_notice,
+    lock_order_error,
+    locked_months,
+    open_months_before,
+    set_setting,
+    settle_month,
+)
 from app.core.policy import CATEGORIES
 from app.core.quiet_months import quiet_months
 from app.core.settlement import Context, load_context
@@ -402,24 +411,6 @@ def check_duplicates(month: str) -> Check:
     )
 
 
-def _data_months_before(month: str) -> set[str]:
-    db = database.obj
-    months = {m for m in settlement.txn_months() if m < month}
-    for (m,) in db.execute_sql(
-        "SELECT DISTINCT month FROM adjustment WHERE month < ? UNION "
-        "SELECT DISTINCT month FROM statement WHERE month < ?",
-        (month, month),
-    ):
-        months.add(m)
-    return months
-
-
-def open_months_before(month: str) -> list[str]:
-    """Earlier months with data that are not locked yet."""
-    locked = locked_months()
-    return sorted(m for m in _data_months_before(month) if m not in locked)
-
-
 @dataclass
 class MonthChoice:
     month: str
@@ -440,7 +431,7 @@ def month_choices(today: dt.date | None = None) -> tuple[list[MonthChoice], str]
     month: it is locked along with the next one, app.core.quiet_months), and the one to
     start on: the earliest month not locked yet, else the latest."""
     today = today or dt.date.today()
-    months = _data_months_before("9999-12")
+    months = data_months()
     for (m,) in database.obj.execute_sql("SELECT month FROM month_state"):
         months.add(m)
     if not months:
@@ -841,8 +832,9 @@ def add_adjustment(
         raise UserError("调账金额必须是整数分")
     if amount_fen == 0:
         raise UserError("调账金额不能为0")
-    target = settle_month(month, locked_months())
-    with database.obj.atomic():
+    with database.obj.atomic():  # the locked months read inside the write transaction
+        locked = locked_months()
+        target = settle_month(month, locked)
         Adjustment.create(
             agent=agent_id,
             product=pid,
@@ -853,25 +845,26 @@ def add_adjustment(
         )
     text = f"已为 {agent_code} 的 {product_code} 记入调账 {format_money(amount_fen)}(原因:{reason})"
     if target != month:
-        text = (
-            f"{format_month(month)}已锁定,本笔调账计入 {format_month(target)}。\n" + text
-        )
+        text = late_notice(month, locked, "调账") + "\n" + text
     else:
         text += f",计入 {format_month(target)}"
     return Changes({"statements"}, {target}, text)
 
 
 def lock(month: str, progress: Progress | None = None) -> settlement.ComputeResult:
-    """Lock ``month`` (锁定) after checking that every earlier month is locked."""
+    """Lock ``month`` (锁定): the one month-close operation.  The command line, the window's
+    wizard and the tests all lock through here.
+
+    Months close in order: refused (naming them) while an earlier month with data is open;
+    the check is made again inside the lock's write transaction (``settlement.lock_month``),
+    where no import can land beside it.  The statements are computed once more and frozen
+    with what their slips show (``app.core.freeze``)."""
     month = _month(month)
     before = open_months_before(month)
     quiet = quiet_months(before)
     blocking = [m for m in before if m not in quiet]
-    if blocking:
-        raise UserError(
-            f"{'、'.join(format_month(m) for m in blocking)}尚未锁定,请先锁定之前的月份,"
-            f"再锁定{format_month(month)}"
-        )
+    if blocking:  # the quick refusal, before the compute's work
+        raise lock_order_error(month, blocking)
     for m in quiet:  # nothing traded or paid in it: locked first, in order
         settlement.lock_month(m, progress)
     return settlement.lock_month(month, progress)

@@ -35,6 +35,16 @@ def refresh(con: sqlite3.Connection) -> None:
     refresh_days(con)
 
 
+def pending(con: sqlite3.Connection) -> bool:
+    """Is anything left for ``refresh`` to do?"""
+    if con.execute("SELECT 1 FROM holding_dirty LIMIT 1").fetchone() is not None:
+        return True
+    if con.execute("SELECT 1 FROM txn_day_dirty LIMIT 1").fetchone() is not None:
+        return True
+    seen = con.execute("SELECT txn_seen FROM derived_mark").fetchone()[0]
+    return bool(last_txn_id(con) != seen)
+
+
 def refresh_holding(con: sqlite3.Connection) -> None:
     """Replay the holders of the terminals marked in ``holding_dirty`` (DOMAIN §3): a
     terminal starts in stock (holder 0); 下发 and 调拨 hand it to their agent, 回拨 takes it

@@ -47,3 +47,27 @@ class Changes:
     kinds: set[str] = field(default_factory=set)
     months: set[str] = field(default_factory=set)
     message: str = ""
+
+
+BUSY_MESSAGE = (
+    "数据库正忙…请稍后重试。另一个操作(导入、月结或另一台电脑上的分润台)正在写入同一个数据库,"
+    "已等待 {seconds} 秒仍未完成;本次操作没有写入任何数据。"
+)
+_BUSY_TEXTS = ("database is locked", "database table is locked", "database is busy")
+
+
+def busy_error(exc: BaseException) -> UserError | None:
+    """The ``UserError`` for SQLite's "database is locked" (another writer held the write
+    lock longer than the busy timeout), or ``None`` for any other exception.  The one place
+    that turns it into words: the command line and the window both ask here."""
+    import sqlite3
+
+    from peewee import OperationalError
+
+    if not isinstance(exc, (sqlite3.OperationalError, OperationalError)):
+        return None
+    if not any(text in str(exc).lower() for text in _BUSY_TEXTS):
+        return None
+    from app.models.db import BUSY_TIMEOUT_S
+
+    return UserError(BUSY_MESSAGE.format(seconds=BUSY_TIMEOUT_S))

@@ -8,7 +8,8 @@ holds in that order, so SQLite answers from the index alone, terminal by termina
 
 The passes run on read-only connections of their own, one per core, in threads (SQLite
 releases the GIL while it steps).  They see what the compute's own connection sees
-because they start before it writes and none of the tables they read (transactions,
+because they open inside its IMMEDIATE transaction before it writes (no other writer can
+commit while it holds the write lock), and none of the tables they read (transactions,
 terminals, moves, products) is written during a compute.  A database in memory, or a
 compute called inside a caller's open transaction, runs the very same passes one after
 another on the main connection instead.
@@ -46,11 +47,14 @@ def _temp_name(stem: str) -> str:
 class Readers:
     """Run ``task(connection)`` callables in parallel on read-only connections."""
 
-    def __init__(self, workers: int | None = None):
+    def __init__(self, workers: int | None = None, *, snapshot: bool = False):
+        """``snapshot``: the caller's transaction has begun IMMEDIATE and written nothing
+        yet, so connections of their own see what it sees (no other writer can commit)."""
         db = database.obj
         path = db.database
         self.path: str | None = None
-        busy = db.connection().in_transaction  # a caller's open transaction: stay on it
+        # a caller's open transaction that may have written: stay on its connection
+        busy = db.connection().in_transaction and not snapshot
         # only from the main thread: under the window's worker threads the GUI tests
         # crashed in some runs since the readers came (PySide6 6.12 on CPython 3.11;
         # not understood yet), so the window computes on one connection for now

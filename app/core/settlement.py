@@ -1,7 +1,7 @@
 """The monthly statement (月结/分润单), DOMAIN §3–§6.
 
 ``compute_month(M)`` recomputes every open month with data up to M, in order, then M;
-``lock_month(M)`` computes and freezes.  The heavy part, pricing millions of transactions
+``lock_month(M)`` computes and freezes (months close in order, DOMAIN §6).  The heavy part, pricing millions of transactions
 along their agent chains, is one set-based SQL pass per month (``SharePass``): each
 terminal's month is cut into segments with one holder and one pricing period, read as
 ranges of the covering index, and the transactions are grouped by (holder, product,
@@ -42,7 +42,15 @@ from app.core.money import (
     parse_month,
     round_micro,
 )
-from app.core.months import locked_months, min_payout
+from app.core.months import (
+    data_months,
+    is_late,
+    lock_order_error,
+    locked_months,
+    min_payout,
+    settle_month,
+    txn_months,
+)
 from app.core.ownership import Replay, build_replays
 from app.core.policy import CATEGORIES, ZERO_TERMS, Book, Terms
 from app.models import (
@@ -304,17 +312,6 @@ Unit = tuple[int, str, int, Day, int, Split]
 # A deposit: (terminal_id, agent_id, product_id, amount, method, allocated_on, state,
 # settled_on), the columns of the deposit table.
 DepositRow = tuple[int, int, int, int, str, Day, str, "Day | None"]
-
-
-def txn_months() -> list[str]:
-    """Months that have transactions, in order (an index skip-scan: one seek each)."""
-    db = database.obj
-    months: list[str] = []
-    cur = db.execute_sql("SELECT MIN(month) FROM txn").fetchone()[0]
-    while cur is not None:
-        months.append(cur)
-        cur = db.execute_sql("SELECT MIN(month) FROM txn WHERE month > ?", (cur,)).fetchone()[0]
-    return months
 
 
 def qualification_tasks(
@@ -947,14 +944,9 @@ def _compute_one(
 
 def _data_months(txn_months: list[str], units: list[Unit]) -> set[str]:
     db = database.obj
-    months = set(txn_months)
-    for sql in (
-        "SELECT DISTINCT substr(date, 1, 7) FROM terminal_event WHERE action != 'stock'",
-        "SELECT DISTINCT month FROM adjustment",
-        "SELECT DISTINCT month FROM statement",
-        "SELECT DISTINCT month FROM terminal_item",
-    ):
-        months.update(r[0] for r in db.execute_sql(sql))
+    # the month-close checks' months, the ledger's, and the days of the per-terminal amounts
+    months = set(txn_months) | data_months()
+    months.update(r[0] for r in db.execute_sql("SELECT DISTINCT month FROM terminal_item"))
     months.update({day[:7] for day in {u[3] for u in units}})
     return months
 
@@ -969,13 +961,40 @@ class ComputeResult:
 
 def compute_month(month: str, progress: Progress | None = None) -> ComputeResult:
     """Compute ``month`` (and every earlier open month with data first).  Idempotent."""
-    month = parse_month(month)
+    return _computed(parse_month(month), progress, lock=False)
+
+
+def _computed(month: str, progress: Progress | None, *, lock: bool) -> ComputeResult:
+    """One compute (and, with ``lock``, the lock) in one write transaction.
+
+    The transaction begins IMMEDIATE (app.models.db): the write lock is held before
+    anything is read, so no other writer (an import) can land between what the passes read
+    and what is written — an import lands wholly before a lock, or wholly after it.  The
+    readers open inside it: nothing is written yet, and nobody else can commit, so they see
+    exactly what this connection sees."""
     report = progress or (lambda _p, _m: None)
     _refresh_derived()
-    # the readers are opened before the write transaction begins (see app.core.scans)
-    with _small_cache(), scans.Readers() as readers, database.obj.atomic():
-        result = _compute(month, report, readers)
+    db = database.obj
+    with _small_cache(), db.atomic():
+        con = db.connection()
+        fresh = not derived.pending(con)  # something wrote moves/transactions just now
+        if not fresh:  # brought up to date here; the passes then read on this connection
+            derived.refresh(con)
+        with scans.Readers(snapshot=fresh) as readers:
+            result = _compute(month, report, readers, lock=lock)
+        if lock:
+            now = dt.datetime.now().replace(microsecond=0)
+            MonthState.update(state="locked", locked_at=now).where(
+                MonthState.month == month
+            ).execute()
+            for step in LOCK_STEPS:
+                step(month)
     return result
+
+
+# Steps run inside the lock's transaction after the month is marked locked, each given the
+# month: what else is frozen with it (app.core.freeze registers the slips' agent data).
+LOCK_STEPS: list[Callable[[str], None]] = []
 
 
 def _refresh_derived() -> None:
@@ -1004,8 +1023,17 @@ def _compute(
     month: str, report: Progress, readers: scans.Readers, *, lock: bool = False
 ) -> ComputeResult:
     report(2, "读取代理、政策与机具")
-    if month in locked_months():
-        raise UserError(f"{format_month(month)}已锁定,不能重新计算")
+    locked = locked_months()
+    if month in locked:
+        raise UserError(
+            f"{format_month(month)}已锁定" + (",不能再次锁定" if lock else ",不能重新计算")
+        )
+    if is_late(month, locked):
+        last = max(locked)
+        raise UserError(
+            f"{format_month(month)}早于已锁定的{format_month(last)},已经结束,不能再计算或锁定;"
+            f"该月迟到的数据计入 {format_month(settle_month(month, locked))}"
+        )
     with_txn = txn_months()
     # the passes over the transactions start first and run beside what follows: 达标
     # first, before the context is loaded (the per-terminal amounts wait for it), then
@@ -1015,7 +1043,7 @@ def _compute(
     passes = {
         m: SharePass(ctx, m, readers)
         for m in with_txn
-        if m <= month and m not in ctx.locked
+        if m <= month and not is_late(m, ctx.locked)
     }
     ctx.load_holdings()
     report(15, "计算激活返现与押金")
@@ -1029,6 +1057,8 @@ def _compute(
     units += _derive_qualification(ctx, splits, windows, qualified)
     del qualified
     months = _run_months(ctx, month, with_txn, units)
+    if lock and len(months) > 1:  # months close in order: every earlier one first
+        raise lock_order_error(month, months[:-1])
     poster = _Poster(months, units, keep=[month] if lock else [])
     poster.post()
     del units, poster.units
@@ -1061,7 +1091,7 @@ def _run_months(
     """The months one compute of ``month`` settles: the open months before it that have
     data, then ``month``."""
     months = sorted(
-        m for m in _data_months(with_txn, units) if m < month and m not in ctx.locked
+        m for m in _data_months(with_txn, units) if m < month and not is_late(m, ctx.locked)
     )
     months.append(month)
     return months
@@ -1091,14 +1121,10 @@ def posted_items(month: str) -> list[tuple[int, str, int | None, int, Day, str, 
 
 def lock_month(month: str, progress: Progress | None = None) -> ComputeResult:
     """Compute ``month`` once more and freeze it (锁定): its per-terminal amounts go to
-    the ledger, where later computes find what it paid."""
-    month = parse_month(month)
-    _refresh_derived()
-    with _small_cache(), scans.Readers() as readers, database.obj.atomic():
-        result = _compute(month, progress or (lambda _p, _m: None), readers, lock=True)
-        now = dt.datetime.now().replace(microsecond=0)
-        MonthState.update(state="locked", locked_at=now).where(MonthState.month == month).execute()
-    return result
+    the ledger, where later computes find what it paid.  Refused when an earlier month with
+    data is still open (months close in order), checked inside the lock's transaction.
+    The month-close service ``app.core.closing.lock`` is the one entry point."""
+    return _computed(parse_month(month), progress, lock=True)
 
 
 def is_computed(month: str) -> bool:
@@ -1163,7 +1189,12 @@ def statement_json(month: str) -> dict:
         )
         if margin != 0
     ]
-    return {"month": month, "statements": out_statements, "agency": {"products": margins}}
+    return {
+        "month": month,
+        "locked": month in locked_months(),
+        "statements": out_statements,
+        "agency": {"products": margins},
+    }
 
 
 __all__ = [

@@ -5,7 +5,7 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from app.core import settlement
+from app.core import closing, settlement
 from app.core.errors import UserError
 from app.core.money import format_month
 from app.core.months import get_setting, set_setting
@@ -36,7 +36,7 @@ def load_demo(scale: str = "small", progress=None, settle: bool = True) -> str:
     for i, month in enumerate(demo.months):
         report(70 + 30 * i // len(demo.months), f"计算{format_month(month)}")
         if i < len(demo.months) - 1 and scale == "small":
-            settlement.lock_month(month)
+            closing.lock(month)
         else:
             settlement.compute_month(month)
     lines.append("已计算:" + "、".join(format_month(m) for m in demo.months))

@@ -30,7 +30,7 @@ from app.core.money import (
     parse_rate,
     parse_tax_rate,
 )
-from app.core.months import last_locked_day, locked_months, settle_month
+from app.core.months import is_late, last_locked_day, late_notice, locked_months, settle_month
 from app.core.ownership import ACTION_LABELS
 from app.core.policies import PolicyRecord, add_policies, check_spread_for_agents
 from app.core.scans import COUNTED_STATUSES
@@ -611,7 +611,7 @@ def import_activations(table: Table, report: ImportReport) -> None:
         if (t.activated_on, t.merchant_no, t.merchant_name) == new:
             report.skipped += 1
             continue
-        if month_of(day) in locked:
+        if is_late(month_of(day), locked):
             late.add(month_of(day))
         if t.activated_on is None:
             report.added += 1
@@ -624,9 +624,7 @@ def import_activations(table: Table, report: ImportReport) -> None:
         "UPDATE terminal SET activated_on = ?, merchant_no = ?, merchant_name = ? WHERE id = ?", updates
     )
     for m in sorted(late):
-        report.notices.append(
-            f"注意:{format_month(m)}已锁定,该月激活产生的返现与押金退还计入 {format_month(settle_month(m, locked))}。"
-        )
+        report.notices.append(late_notice(m, locked, "激活产生的返现与押金退还"))
     _finish(batch, report)
 
 
@@ -836,9 +834,7 @@ def import_transactions(
     report.added = inserted
     report.skipped = parser.total - inserted
     for m in sorted(parser.late):
-        report.notices.append(
-            f"注意:{format_month(m)}已锁定,该月的交易计入 {format_month(settle_month(m, locked))},已锁定月份不变。"
-        )
+        report.notices.append(late_notice(m, locked, "交易"))
     _finish(batch, report)
 
 
@@ -968,8 +964,8 @@ def import_adjustments(table: Table, report: ImportReport) -> None:
         [(*p, batch.id, now) for p in parsed],
     )
     report.added = len(parsed)
-    for m, target in sorted(late):
-        report.notices.append(f"注意:{format_month(m)}已锁定,该月的调账计入 {format_month(target)}。")
+    for m, _target in sorted(late):
+        report.notices.append(late_notice(m, locked, "调账"))
     _finish(batch, report)
 
 

@@ -10,7 +10,7 @@ import logging
 
 from PySide6.QtWidgets import QMessageBox, QWidget
 
-from app.core.errors import UserError
+from app.core.errors import UserError, busy_error
 
 log = logging.getLogger("posdesk")
 
@@ -24,6 +24,9 @@ def message_of(exc_or_text: BaseException | str) -> str:
         return exc_or_text
     if isinstance(exc_or_text, UserError):
         return str(exc_or_text)
+    busy = busy_error(exc_or_text)
+    if busy is not None:  # another writer held the database: not a defect
+        return str(busy)
     log.error("unexpected error", exc_info=exc_or_text)
     return BUG_MESSAGE
 

@@ -18,7 +18,7 @@ from typing import Any
 from PySide6.QtCore import QCoreApplication, QObject, QRunnable, Qt, QThreadPool, QTimer, Signal
 from PySide6.QtWidgets import QProgressDialog, QWidget
 
-from app.core.errors import UserError
+from app.core.errors import UserError, busy_error
 from app.views.errors import BUG_MESSAGE
 
 log = logging.getLogger("posdesk")
@@ -63,9 +63,13 @@ class Operation(QRunnable):
             result = self.job(self.signals.progress.emit, self.is_cancelled)
         except UserError as exc:
             self.signals.failed.emit(str(exc))
-        except Exception:  # a defect: log it, tell the user where to look
-            log.exception("background operation failed")
-            self.signals.failed.emit(BUG_MESSAGE)
+        except Exception as exc:  # a defect (logged), or another writer held the database
+            busy = busy_error(exc)
+            if busy is not None:
+                self.signals.failed.emit(str(busy))
+            else:
+                log.exception("background operation failed")
+                self.signals.failed.emit(BUG_MESSAGE)
         else:
             self.signals.finished.emit(result)
         finally:

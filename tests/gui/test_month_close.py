@@ -206,7 +206,7 @@ def test_lock_refuses_further_changes(qtbot, page, infos, monkeypatch):
     adj.amount.setText("50")
     adj.reason.setText("迟到的补贴")
     adj.save()
-    assert any("2026年10月已锁定,本笔调账计入 2026年11月" in s for s in shown)
+    assert any("2026年10月已锁定,该月的调账计入 2026年11月" in s for s in shown)
     wait_idle(qtbot, page)
     assert settlement.statement_json(MONTH) == before
     lines = closing.statement_lines("2026-11", "A01")

@@ -628,6 +628,7 @@ def test_statement_lines_are_the_sums_of_the_derived_postings(db):
     for month in ("2026-08", "2026-09"):
         assert _line_items(db, month) == _summed(month)
         assert _line_items(db, month)  # cashback and deposits at least
+    settlement.lock_month("2026-08")  # months close in order
     settlement.lock_month("2026-09")
     settlement.compute_month("2026-10")  # now replayed against September's ledger
     assert _line_items(db, "2026-10") == _summed("2026-10")
