@@ -7,7 +7,8 @@ Rules chosen where DOMAIN.md is silent (also in docs/window.md):
   it would give any (agent, product) a negative 级差 against the new parent.
 * 停发 keeps the agent's payable (settlement does that); "switch children to direct" sets
   its children paid through it (上级代发) to 直结 so they are paid by the agency.
-* Suggested tags from the agent's monthly volume on its statements (its team's volume):
+* Suggested tags from the agent's monthly volume on its statements (its team's volume),
+  by the tagging service shared with the merchants (``app.core.tagging.agent_trend_tag``):
   流失风险 when the last computed month is below 70 % of the average of the two before,
   潜力 when above 130 %, 忠诚 when it has had volume in each of the last six months.
 """
@@ -26,9 +27,10 @@ from peewee import fn
 from app.core.analytics import TeamFigures, team_figures
 from app.core.errors import Changes, UserError
 from app.core.money import ParseError, format_rate, parse_tax_rate, prev_month
+from app.core.tagging import AGENT_TAGS, agent_trend_tag, join_tags, split_tags
 from app.models import Agent, FollowUp, Statement, StatementLine, database
 
-TAG_CHOICES = ("忠诚", "潜力", "流失风险")
+TAG_CHOICES = AGENT_TAGS
 STATUS_LABELS = {"active": "正常", "on_hold": "停发", "closed": "注销"}
 PAYOUT_LABELS = {"direct": "直结", "via_parent": "上级代发"}
 RESERVED_CODES = {"本机构", "agency", "机构", "本公司"}
@@ -37,19 +39,6 @@ RESERVED_CODES = {"本机构", "agency", "机构", "本公司"}
 def has_agents() -> bool:
     """Whether any agent is stored (an empty office has none)."""
     return bool(Agent.select().exists())
-
-
-def split_tags(text: str) -> list[str]:
-    return [t for t in (x.strip() for x in re.split(r"[,,;;\s]+", text or "")) if t]
-
-
-def join_tags(tags: list[str]) -> str:
-    seen: list[str] = []
-    for t in tags:
-        t = t.strip()
-        if t and t not in seen:
-            seen.append(t)
-    return ",".join(seen)
 
 
 # ------------------------------------------------------------------ reads
@@ -385,14 +374,9 @@ def suggested_tags(month: str) -> dict[int, str]:
         per[agent][m] = int(v or 0)
     out: dict[int, str] = {}
     for agent, vols in per.items():
-        now, before = vols.get(months[0], 0), [vols.get(months[1], 0), vols.get(months[2], 0)]
-        base = sum(before)  # twice the two months' average; integer arithmetic throughout
-        if base > 0 and 20 * now < 7 * base:
-            out[agent] = "流失风险"
-        elif base > 0 and 20 * now > 13 * base:
-            out[agent] = "潜力"
-        elif all(vols.get(m, 0) > 0 for m in months):
-            out[agent] = "忠诚"
+        tag = agent_trend_tag([vols.get(m, 0) for m in months])
+        if tag is not None:
+            out[agent] = tag
     return out
 
 

@@ -441,3 +441,59 @@ class TxnDay(BaseModel):
 
 
 ALL_MODELS.append(TxnDay)
+
+
+class MerchantMonth(BaseModel):
+    """A merchant's counted transactions in a calendar month, summed (migration 11); kept
+    by ``app.core.merchant_tags.refresh_summaries``."""
+
+    month = CharField()
+    merchant_no = CharField()
+    volume = IntegerField()
+    txns = IntegerField()
+    first_day = CharField()
+    last_day = CharField()
+
+    class Meta:
+        table_name = "merchant_month"
+        primary_key = CompositeKey("month", "merchant_no")
+        without_rowid = True
+
+
+ALL_MODELS.append(MerchantMonth)
+
+
+class MerchantTag(BaseModel):
+    """A merchant's tag at the end of a month (DOMAIN §9) and the figures behind it: the
+    tag history (migration 11).  ``before`` is NULL when no month counts as before."""
+
+    month = CharField()
+    merchant_no = CharField()
+    tag = CharField()  # dormant | churn_risk | new | growing | loyal | regular
+    volume = IntegerField()
+    before = IntegerField(null=True)
+    first_day = CharField()
+    last_day = CharField()
+
+    class Meta:
+        table_name = "merchant_tag"
+        primary_key = CompositeKey("month", "merchant_no")
+        without_rowid = True
+
+
+ALL_MODELS.append(MerchantTag)
+
+
+class MerchantManualTag(BaseModel):
+    """A tag set by hand on a merchant, beside the computed one (migration 11)."""
+
+    merchant_no = CharField()
+    tag = CharField()
+
+    class Meta:
+        table_name = "merchant_manual_tag"
+        primary_key = CompositeKey("merchant_no", "tag")
+        without_rowid = True
+
+
+ALL_MODELS.append(MerchantManualTag)
