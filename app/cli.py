@@ -71,8 +71,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _open(args: argparse.Namespace):
     from app.core.session import open_database
+    from app.io.slip_temp import sweep_leftovers
 
-    return open_database(args.db or default_db_path())
+    path = args.db or default_db_path()
+    db = open_database(path)
+    sweep_leftovers(path)  # slip folders of a batch that was killed
+    return db
 
 
 def cmd_init(args: argparse.Namespace) -> int:

@@ -33,7 +33,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from app.core import derived, scans
+from app.core import derived, freeze, scans
 from app.core.errors import UserError
 from app.core.money import (
     format_month,
@@ -983,6 +983,7 @@ def _computed(month: str, progress: Progress | None, *, lock: bool) -> ComputeRe
         with scans.Readers(snapshot=fresh) as readers:
             result = _compute(month, report, readers, lock=lock)
         if lock:
+            freeze.freeze_month(month)  # what its slips show, as it is now
             now = dt.datetime.now().replace(microsecond=0)
             MonthState.update(state="locked", locked_at=now).where(
                 MonthState.month == month
@@ -992,8 +993,8 @@ def _computed(month: str, progress: Progress | None, *, lock: bool) -> ComputeRe
     return result
 
 
-# Steps run inside the lock's transaction after the month is marked locked, each given the
-# month: what else is frozen with it (app.core.freeze registers the slips' agent data).
+# Further steps run inside the lock's transaction after the month is marked locked, each
+# given the month (what else is sealed with it).
 LOCK_STEPS: list[Callable[[str], None]] = []
 
 

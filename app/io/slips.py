@@ -38,8 +38,6 @@ import multiprocessing
 import os
 import queue as queue_module
 import re
-import shutil
-import tempfile
 import zlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -73,8 +71,10 @@ from reportlab.platypus import (
 
 from app.core.analytics import TeamFigures, team_figures
 from app.core.errors import UserError
+from app.core.freeze import SETTING_KEYS, frozen
 from app.core.money import Fen, apply_rate, format_money, format_month, format_rate, money_in_words
 from app.core.settlement import LINE_FIELDS
+from app.io.slip_temp import make_batch_dir, remove_batch_dir, sweep_folder
 from app.models import (
     Adjustment,
     AgencyMargin,
@@ -504,9 +504,17 @@ class MonthSnapshot:
         self.locked_at = _text_time(ms[1]) if ms else ""
         self.computed_at = _text_time(ms[2]) if ms else ""
         self.printed_at = printed_at or _text_time(dt.datetime.now())
-        self.agents: dict[int, _AgentRow] = {
-            row[0]: _AgentRow(*row)
-            for row in database.execute(
+        # a locked month's slips show the agents, products, settings and team figures as
+        # they were at the lock (app.core.freeze): reprints never change
+        fz = frozen(month) if self.locked else None
+        self.frozen = fz is not None
+        if fz is not None:
+            for key in SETTING_KEYS:
+                self.settings.pop(key, None)
+            self.settings.update(fz.settings)
+            agent_rows: Iterable[tuple] = fz.agents
+        else:
+            agent_rows = database.execute(
                 Agent.select(
                     Agent.id,
                     Agent.code,
@@ -521,7 +529,7 @@ class MonthSnapshot:
                     Agent.bank_account,
                 )
             )
-        }
+        self.agents: dict[int, _AgentRow] = {row[0]: _AgentRow(*row) for row in agent_rows}
         self.by_code = {a.code: a.id for a in self.agents.values()}
         self.products: dict[int, tuple[str, str]] = {
             pid: (code, name)
@@ -529,6 +537,8 @@ class MonthSnapshot:
                 Product.select(Product.id, Product.code, Product.name)
             )
         }
+        if fz is not None:
+            self.products.update((pid, (code, name)) for pid, code, name in fz.products)
         self.statements: dict[int, _StatementRow] = {}
         by_id: dict[int, _StatementRow] = {}
         for sid, agent_id, gross, tax, payable, on_hold, paid, paid_by in database.execute(
@@ -581,7 +591,10 @@ class MonthSnapshot:
                 ).where(AgencyMargin.month == month)
             )
         )
-        self.team = team if team is not None else team_figures(month)
+        if fz is not None and fz.team is not None and team != {}:  # {}: no figures wanted
+            self.team = fz.team
+        else:
+            self.team = team if team is not None else team_figures(month)
         self.children: dict[int | None, list[int]] = {}
         for a in self.agents.values():
             self.children.setdefault(a.parent_id, []).append(a.id)
@@ -1940,11 +1953,12 @@ def render_batch(
     _check_month(month)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    sweep_folder(out)  # what a killed batch left here
     if cancel is not None and cancel():
         return BatchResult(cancelled=True)
     printed_at = _text_time(dt.datetime.now())
-    team = team_figures(month)
-    snap = MonthSnapshot(month, team=team, printed_at=printed_at)
+    snap = MonthSnapshot(month, printed_at=printed_at)  # a locked month's: as frozen
+    team = snap.team
     if agent_code is not None:
         agent_id = snap.by_code.get(agent_code)
         if agent_id is None:
@@ -1966,7 +1980,7 @@ def render_batch(
     tasks: list[_Task] = [("summary", [], False)] if whole else []
     tasks += [("slips", ids[i : i + chunk], whole) for i in range(0, len(ids), chunk)]
 
-    tmp = Path(tempfile.mkdtemp(prefix=".posdesk-slips-", dir=out))
+    tmp = make_batch_dir(out)  # removed below however the batch ends (app.io.slip_temp)
     done = 0
 
     def report(n: int) -> None:
@@ -2005,10 +2019,10 @@ def render_batch(
             combined.save()
             names.append(combined_name)
     except _Cancelled:
-        shutil.rmtree(tmp, ignore_errors=True)
+        remove_batch_dir(tmp)
         return BatchResult(cancelled=True)
     except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
+        remove_batch_dir(tmp)
         raise
     result = BatchResult()
     for name in names:
@@ -2020,7 +2034,7 @@ def render_batch(
             result.summary = target
         else:
             result.files.append(target)
-    shutil.rmtree(tmp, ignore_errors=True)
+    remove_batch_dir(tmp)
     if progress is not None:
         progress(total, total)
     return result

@@ -337,6 +337,9 @@ def run(db_path: str | Path) -> int:
         except Exception as exc:  # a locked or damaged file: tell the user, don't crash
             show_error(None, UserError(f"无法打开数据库 {db_path}:{exc}"))
             return 2
+        from app.io.slip_temp import sweep_leftovers
+
+        sweep_leftovers(db_path)  # slip folders of a batch that was killed
         window = MainWindow(db_path)
         lock.listen(lambda: raise_window(window))
         window.show()
