@@ -11,6 +11,7 @@ command line and the window show as "数据库正忙…请稍后重试" (``app.c
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,8 +20,9 @@ from peewee import SqliteDatabase
 from app.models import database
 from app.models.migrations import apply_migrations
 
-# how long a writer waits for another one to finish before it gives up (docs/month_close.md)
-BUSY_TIMEOUT_S = 10
+# how long a writer waits for another one to finish before it gives up (docs/month_close.md);
+# POSDESK_BUSY_TIMEOUT_S changes it (tests, or a shared folder on a slow network)
+BUSY_TIMEOUT_S = int(os.environ.get("POSDESK_BUSY_TIMEOUT_S", "") or 10)
 
 
 def open_database(path: str | Path) -> SqliteDatabase:

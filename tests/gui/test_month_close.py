@@ -285,3 +285,22 @@ def test_any_table_exports_to_xlsx(qtbot, page, tmp_path):
     assert [c.value for c in ws[1]][:3] == ["代理编号", "代理名称", "合计"]
     assert ws["A2"].value == model.index(0, 0).data()
     assert ws.cell(row=2, column=3).value == model.index(0, 2).data()  # ¥… as shown
+
+
+def test_the_lock_step_locks_through_the_service_and_shows_its_refusal(qtbot, page, infos, monkeypatch):
+    """Past the wizard's own check (the button forced), the one lock service refuses an
+    out-of-order lock; the window shows its Chinese message and locks nothing."""
+    _shown, errors = infos
+    calls: list[str] = []
+    real_lock = closing.lock
+    monkeypatch.setattr(closing, "lock", lambda m, progress=None: calls.append(m) or real_lock(m, progress))
+    monkeypatch.setattr(page, "ask_confirm", lambda text, title: True)
+    closing.add_adjustment("A01", "P01", "2026-11", 100, "测试")
+    page.refresh()
+    page.month_step.combo.setCurrentIndex(page.month_step.combo.findData("2026-11"))
+    page.go(4)
+    page.lock_step.lock()  # as if the button were pressed
+    wait_idle(qtbot, page)
+    assert calls == ["2026-11"]
+    assert len(errors) == 1 and "2026年10月尚未锁定" in errors[0] and "2026-10" in errors[0]
+    assert not is_locked("2026-11") and not is_locked(MONTH)
