@@ -66,7 +66,25 @@ def build_parser() -> argparse.ArgumentParser:
 
     backup = sub.add_parser("backup", help="备份数据库")
     backup.add_argument("dest")
+    _add_check_commands(sub)
     return p
+
+
+def _add_check_commands(sub) -> None:
+    """对账, 试算 and 补差 (app.core.reconcile, whatif, resettle)."""
+    rec = sub.add_parser("reconcile", help="与支付公司对账单核对")
+    rec.add_argument("month")
+    rec.add_argument("--json", action="store_true", help="输出JSON")
+    rec.add_argument("--out", default=None, help="导出差异明细xlsx")
+    wi = sub.add_parser("whatif", help="政策试算(不写入任何数据)")
+    wi.add_argument("month")
+    wi.add_argument("--policies", required=True, help="拟调整的政策文件")
+    wi.add_argument("--json", action="store_true", help="输出JSON")
+    rs = sub.add_parser("resettle", help="已锁定月份补差")
+    rs.add_argument("month")
+    rs.add_argument("--policies", default=None, help="更正后的政策文件")
+    rs.add_argument("--confirm", action="store_true", help="写入补差调账(否则只显示)")
+    rs.add_argument("--json", action="store_true", help="输出JSON")
 
 
 def _open(args: argparse.Namespace):
@@ -192,6 +210,75 @@ def cmd_backup(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _month_arg(text: str) -> str:
+    from app.core.money import ParseError, parse_month
+
+    try:
+        return parse_month(text)
+    except ParseError as exc:
+        raise UserError(f"月份:{exc}") from None
+
+
+def cmd_reconcile(args: argparse.Namespace) -> int:
+    from app.core.money import format_money, format_month
+    from app.core.reconcile import STATUS_LABELS, reconcile
+
+    _open(args)
+    result = reconcile(_month_arg(args.month))
+    if args.out:
+        from app.io.reconcile_export import write_dispute_sheet
+
+        write_dispute_sheet(result, Path(args.out))
+    if args.json:
+        print(json.dumps(result.as_json(), ensure_ascii=False, indent=1))
+        return EXIT_OK
+    t = result.totals()
+    print(f"{format_month(result.month)} 对账:共 {t['lines']} 行,"
+          + "、".join(f"{STATUS_LABELS[s]} {t[s]}" for s in STATUS_LABELS))
+    print(f"应收 {format_money(t['expected_fen'])},对账单 {format_money(t['reported_fen'])},"
+          f"差额 {format_money(t['diff_fen'])}")
+    if args.out:
+        print(f"已导出差异明细 {args.out}")
+    return EXIT_OK
+
+
+def cmd_whatif(args: argparse.Namespace) -> int:
+    from app.core.money import format_money, format_month
+    from app.io.whatif_file import whatif_file
+
+    _open(args)
+    result = whatif_file(_month_arg(args.month), Path(args.policies))
+    if args.json:
+        print(json.dumps(result.as_json(), ensure_ascii=False, indent=1))
+        return EXIT_OK
+    print(f"{format_month(result.month)} 政策试算(未写入任何数据)")
+    for a in result.agents:
+        print(f"{a.code:<10}{a.name:<8} 现行 {format_money(a.current):>14} "
+              f"试算 {format_money(a.proposed):>14} 差额 {format_money(a.diff):>12}")
+    print(f"本机构留存 现行 {format_money(result.current_margin)} 试算 "
+          f"{format_money(result.proposed_margin)} 差额 {format_money(result.margin_diff)}")
+    return EXIT_OK
+
+
+def cmd_resettle(args: argparse.Namespace) -> int:
+    from app.core.money import format_money, format_month
+    from app.io.whatif_file import resettle_file
+
+    _open(args)
+    month = _month_arg(args.month)
+    plan = resettle_file(month, Path(args.policies) if args.policies else None, args.confirm)
+    if args.json:
+        print(json.dumps(plan.as_json(), ensure_ascii=False, indent=1))
+        return EXIT_OK
+    print(f"{format_month(month)} 补差,计入 {format_month(plan.target)}:")
+    for d in plan.lines:
+        print(f"{d.agent:<10}{d.product:<8} 差额 {format_money(d.diff):>12} "
+              f"已补 {format_money(d.written):>12} 本次 {format_money(d.pending):>12}")
+    done = "已写入" if args.confirm else "未写入(加 --confirm 写入)"
+    print(f"合计本次补差 {format_money(plan.pending_total)},{done}")
+    return EXIT_OK
+
+
 def run_gui(args: argparse.Namespace) -> int:
     try:
         from app.views.main_window import run
@@ -201,7 +288,8 @@ def run_gui(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {"init": cmd_init, "import": cmd_import, "statement": cmd_statement, "demo": cmd_demo,
-            "backup": cmd_backup}
+            "backup": cmd_backup, "reconcile": cmd_reconcile, "whatif": cmd_whatif,
+            "resettle": cmd_resettle}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -117,10 +117,12 @@ def _full_terms(data: dict[str, int | None]) -> dict[str, int | None]:
     return out
 
 
-def check_policies(records: Sequence[PolicyRecord]) -> list[PolicyProblem]:
-    """Every reason the records cannot be written (nothing is written)."""
+def check_policies(records: Sequence[PolicyRecord], *, locked_ok: bool = False) -> list[PolicyProblem]:
+    """Every reason the records cannot be written (nothing is written).  ``locked_ok``: the
+    records correct a locked month and are never written (补差, app.core.resettle), so only
+    the 级差 guard applies."""
     problems: list[PolicyProblem] = []
-    limit = last_locked_day(locked_months())
+    limit = None if locked_ok else last_locked_day(locked_months())
     existing = {(p.agent_id, p.product_id, p.effective_from): p for p in Policy.select()}
     seen: dict[tuple, int] = {}
     for r in records:

@@ -446,6 +446,16 @@ def import_prices(table: Table, report: ImportReport) -> None:
 def import_policies(table: Table, report: ImportReport) -> None:
     """Parse the file into policy records; ``app.core.policies.add_policies`` checks the
     locked months and the 级差 guard and writes them, as for the window's policy form."""
+    rows, records = read_policy_records(table)
+    counts = add_policies(records, file_name=table.file_name, column_name=rows.header)
+    batch = _batch("policies", table)
+    report.added, report.updated, report.skipped = counts.added, counts.updated, counts.skipped
+    _finish(batch, report)
+
+
+def read_policy_records(table: Table) -> tuple[Rows, list[PolicyRecord]]:
+    """Every row of a policies file as a record (UserError naming each bad row); nothing
+    is checked against the stored policies or written."""
     rows = Rows(table)
     agents = _agent_codes()
     products = _product_codes()
@@ -472,10 +482,7 @@ def import_policies(table: Table, report: ImportReport) -> None:
     rows.raise_if_bad()
     if not records:
         raise UserError(f"文件 {table.file_name} 没有数据行")
-    counts = add_policies(records, file_name=table.file_name, column_name=rows.header)
-    batch = _batch("policies", table)
-    report.added, report.updated, report.skipped = counts.added, counts.updated, counts.skipped
-    _finish(batch, report)
+    return rows, records
 
 
 # ------------------------------------------------------------------ terminals and moves
@@ -969,6 +976,13 @@ def import_adjustments(table: Table, report: ImportReport) -> None:
     _finish(batch, report)
 
 
+def import_company_report(table: Table, report: ImportReport) -> None:
+    """The payment company's settlement report (对账单): app.io.report_import."""
+    from app.io.report_import import import_company_report as run
+
+    run(table, report)
+
+
 # ------------------------------------------------------------------ entry point
 
 IMPORTERS = {
@@ -981,6 +995,7 @@ IMPORTERS = {
     "activations": import_activations,
     "transactions": import_transactions,
     "adjustments": import_adjustments,
+    "company_report": import_company_report,
 }
 
 

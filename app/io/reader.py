@@ -73,6 +73,7 @@ KINDS = (
     "activations",
     "transactions",
     "adjustments",
+    "company_report",
 )
 
 
@@ -199,6 +200,14 @@ KIND_COLUMNS: dict[str, list[ColumnSpec]] = {
         _c("amount", "金额", "调整金额", required=_R),
         _c("reason", "原因", "调整原因", "备注", "说明", required=_R),
     ],
+    # the payment company's settlement report (对账): SN or merchant, one of them, per row
+    "company_report": [
+        _c("month", "月份", "结算月份", "分润月份", "交易月份", required=_R),
+        _c("sn", *_SN),
+        _c("merchant_no", "商户编号", "商户号", "商户编码"),
+        _c("product", *_PRODUCT),
+        _c("amount", "分润金额", "结算金额", "分润", "金额", required=_R),
+    ],
 }
 
 KIND_LABELS: dict[str, str] = {
@@ -211,6 +220,7 @@ KIND_LABELS: dict[str, str] = {
     "activations": "激活",
     "transactions": "交易",
     "adjustments": "调整",
+    "company_report": "支付公司对账单",
 }
 
 # Money columns that a profile with "amount_unit": "fen" converts to yuan text.

@@ -324,6 +324,7 @@ class AdjustmentRow:
     amount: Fen
     reason: str
     original_month: str = ""
+    corrects: str = ""  # 补差: the locked month it corrects (app.core.resettle)
 
 
 @dataclass
@@ -569,19 +570,20 @@ class MonthSnapshot:
         for st in by_id.values():
             st.lines.sort(key=lambda line: self.products[line[0]][0])
         self.adjustments: dict[tuple[int, int], list[AdjustmentRow]] = {}
-        for agent_id, product_id, amount, reason, original in database.execute(
+        for agent_id, product_id, amount, reason, original, corrects in database.execute(
             Adjustment.select(
                 Adjustment.agent,
                 Adjustment.product,
                 Adjustment.amount,
                 Adjustment.reason,
                 Adjustment.original_month,
+                Adjustment.corrects,
             )
             .where(Adjustment.month == month)
             .order_by(Adjustment.id)
         ):
             self.adjustments.setdefault((agent_id, product_id), []).append(
-                AdjustmentRow(amount, reason or "", original or "")
+                AdjustmentRow(amount, reason or "", original or "", corrects or "")
             )
         self.margins: list[tuple[str, str, Fen, Fen]] = sorted(
             (self.products[pid][0], self.products[pid][1], pool, margin)
@@ -1516,6 +1518,9 @@ def _product_table(sec: ProductSection, month: str, st: dict[str, ParagraphStyle
     ]
     for adj in sec.adjustments:
         reason = adj.reason
+        if adj.corrects:  # a 补差 names the locked month it corrects in its reason
+            items.append(("补差", adj.amount, p(reason)))
+            continue
         if adj.original_month and adj.original_month != month:
             reason += f"（原属 {format_month(adj.original_month)}）"
         items.append(("调账", adj.amount, p(reason)))

@@ -220,6 +220,7 @@ class Adjustment(BaseModel):
     batch = ForeignKeyField(ImportBatch, null=True, on_delete="SET NULL")
     batch_id: int | None
     created = DateTimeField(default=_now)
+    corrects = CharField(null=True)  # 补差: the locked month it corrects (migration 0012)
 
 
 class TerminalItem(BaseModel):
@@ -497,3 +498,25 @@ class MerchantManualTag(BaseModel):
 
 
 ALL_MODELS.append(MerchantManualTag)
+
+
+class CompanyReport(BaseModel):
+    """One line of the payment company's settlement report (对账): what it says it paid the
+    agency for a terminal (``sn``) or a merchant in a month (migration 0012)."""
+
+    id = AutoField()
+    month = CharField(index=True)
+    sn = CharField(default="")
+    merchant_no = CharField(default="")
+    product = ForeignKeyField(Product, null=True, on_delete="SET NULL")
+    product_id: int | None
+    amount = IntegerField()
+    row = IntegerField(default=0)  # the file row it came from
+    batch = ForeignKeyField(ImportBatch, null=True, on_delete="SET NULL")
+    batch_id: int | None
+
+    class Meta:
+        table_name = "company_report"
+
+
+ALL_MODELS.append(CompanyReport)
