@@ -397,6 +397,16 @@ def _sn_of(tid: int) -> str:
     return database.obj.execute_sql("SELECT sn FROM terminal WHERE id = ?", (tid,)).fetchone()[0]
 
 
+def report_months() -> list[str]:
+    """The months that have a company report, newest first."""
+    return [
+        r[0]
+        for r in database.obj.execute_sql(
+            "SELECT DISTINCT month FROM company_report ORDER BY month DESC"
+        )
+    ]
+
+
 def reconcile_json(month: str) -> dict:
     """``posdesk reconcile M --json``."""
     return reconcile(month).as_json()

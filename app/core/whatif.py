@@ -222,3 +222,51 @@ def rows_in_force(month: str) -> list[dict]:
         entry.update(zip(TERM_FIELDS, terms, strict=True))
         out.append(entry)
     return out
+
+
+GRID_FIELDS = ("agent", "product", "effective_from", *TERM_FIELDS)
+
+
+def records_from_grid(rows: list[dict[str, str]]) -> list:
+    """The window's grid rows (text as typed) as policy records; UserError naming every
+    bad row.  The agent '' or 本机构 is the agency's own cost."""
+    from app.core.money import ParseError, parse_date
+    from app.core.policies import PolicyRecord, terms_from_text
+
+    agents = dict(database.obj.execute_sql("SELECT code, id FROM agent").fetchall())
+    products = dict(database.obj.execute_sql("SELECT code, id FROM product").fetchall())
+    records, problems = [], []
+    for n, row in enumerate(rows, start=1):
+        code = row.get("agent", "").strip()
+        try:
+            if code in ("", "本机构", "AGENCY", "agency"):
+                agent = None
+            elif code in agents:
+                agent = agents[code]
+            else:
+                raise UserError(f"代理编号 {code} 不存在")
+            pid = products.get(row.get("product", "").strip())
+            if pid is None:
+                raise UserError(f"产品编号 {row.get('product', '') or '(空)'} 不存在")
+            try:
+                day = parse_date(row.get("effective_from", ""))
+            except ParseError as exc:
+                raise UserError(f"生效日期:{exc}") from None
+            terms = terms_from_text({k: row.get(k, "") for k in TERM_FIELDS})
+        except UserError as exc:
+            problems.append(f"第{n}行:{exc.message}")
+            continue
+        records.append(PolicyRecord(agent, pid, day, terms, n))
+    if problems:
+        raise UserError("拟调整的政策有误:\n" + "\n".join(problems[:30]))
+    if not records:
+        raise UserError("没有拟调整的政策行")
+    return records
+
+
+def whatif_records(month: str, records: list, progress: Progress | None = None) -> WhatIfResult:
+    """试算 with rows edited in the window (checked and written as the policy form writes
+    them, then rolled back)."""
+    from app.core.policies import add_policies
+
+    return whatif(month, lambda: add_policies(records), progress)

@@ -45,6 +45,9 @@ PAGES: list[tuple[str, str, str]] = [
     ("押金", "app.views.deposits", "DepositsPage"),
     ("交易导入", "app.views.import_wizard", "ImportPage"),
     ("月结", "app.views.month_close", "MonthClosePage"),
+    ("对账", "app.views.reconcile", "ReconcilePage"),
+    ("试算", "app.views.whatif", "WhatIfPage"),
+    ("补差", "app.views.resettle", "ResettlePage"),
     ("设置", "app.views.settings_page", "SettingsPage"),
 ]
 
