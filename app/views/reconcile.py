@@ -97,7 +97,7 @@ class ReconcilePage(Page):
         head.addWidget(title_label("对账"))
         head.addWidget(hint_label(
             "支付公司对账单与我方应收逐终端核对:应收 = 各笔交易(商户手续费 − 本机构成本),"
-            "每终端每月合计后四舍五入,加上公司的激活返现、达标奖励、未达标扣款。"))  # fmt: skip
+            "每终端每月合计后四舍五入,加上公司的激活返现、达标奖励、未达标扣款。", wrap=True), 1)  # fmt: skip
         head.addStretch(1)
         outer.addLayout(head)
         bar = QHBoxLayout()

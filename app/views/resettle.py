@@ -55,7 +55,7 @@ class ResettlePage(Page):
         head.addWidget(title_label("补差"))
         head.addWidget(hint_label(
             "已锁定的月份按更正后的政策重新计算(锁定的分润单不变),各代理各产品的差额作为"
-            "“补差”调账计入下一个未锁定的月份;迟到的交易已自动计入下月,不会重复。"))  # fmt: skip
+            "“补差”调账计入下一个未锁定的月份;迟到的交易已自动计入下月,不会重复。", wrap=True), 1)  # fmt: skip
         head.addStretch(1)
         outer.addLayout(head)
         bar = QHBoxLayout()

@@ -72,7 +72,7 @@ class WhatIfPage(Page):
         outer.setContentsMargins(16, 12, 16, 8)
         head = QHBoxLayout()
         head.addWidget(title_label("政策试算"))
-        head.addWidget(hint_label("改动下表中的政策(或载入政策文件),按真实月份试算每个代理和本机构的变化;不写入任何数据。"))
+        head.addWidget(hint_label("改动下表中的政策(或载入政策文件),按真实月份试算每个代理和本机构的变化;不写入任何数据。", wrap=True), 1)
         head.addStretch(1)
         outer.addLayout(head)
         bar = QHBoxLayout()
