@@ -535,7 +535,8 @@ def test_list_profiles():
     profiles = {p["name"]: p for p in list_profiles()}
     assert profiles["lakala"]["company"] == "拉卡拉"
     assert profiles["shengfutong"]["company"] == "盛付通"
-    assert all(p["description"] and p["kind"] == "transactions" for p in profiles.values())
+    assert profiles["lakala_report"]["kind"] == "company_report"
+    assert all(p["description"] and p["kind"] in ("transactions", "company_report") for p in profiles.values())
 
 
 def test_lakala_profile(tmp_path):
