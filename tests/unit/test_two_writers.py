@@ -6,6 +6,7 @@ in the order that happened."""
 
 from __future__ import annotations
 
+import os
 import random
 import shutil
 import subprocess
@@ -93,11 +94,13 @@ def _sequential(base_folder: Path, target: Path, steps: list[tuple[str, Path | s
 
 
 def _race(db_path: Path, commands: list[list[str]]) -> list[subprocess.CompletedProcess]:
+    # a generous wait on a loaded test machine: a DEFERRED begin is refused at once anyway
+    env = {**os.environ, "POSDESK_BUSY_TIMEOUT_S": "30"}
     procs = []
     for cmd in commands:
         procs.append(subprocess.Popen(
             [sys.executable, "-m", "app", "--db", str(db_path), *cmd],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, encoding="utf-8",
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, encoding="utf-8", env=env,
         ))
         time.sleep(random.uniform(0, 0.3))  # a different overlap each round
     out = []
@@ -113,7 +116,7 @@ def _race(db_path: Path, commands: list[list[str]]) -> list[subprocess.Completed
     return out
 
 
-# The commands here take a second or two, the busy timeout is 10 s: a second writer waits
+# The commands here take a second or two, the wait is 30 s: a second writer waits
 # for the first at its BEGIN IMMEDIATE and then succeeds.  A transaction begun DEFERRED
 # would be refused at once ("database is locked" when its read snapshot went stale).
 REFUSED: list[str] = []
@@ -181,7 +184,6 @@ def test_an_import_against_a_lock(base, tmp_path):
 def test_a_writer_that_waited_too_long_is_told_in_chinese(base, tmp_path):
     """Another program holds the write lock (a raw BEGIN IMMEDIATE): every writing command
     waits its busy timeout, then exits 2 with the message, writing nothing."""
-    import os
     import sqlite3
 
     folder, files = base

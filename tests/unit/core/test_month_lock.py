@@ -169,6 +169,8 @@ def test_july_after_august_locked_lands_in_september_with_its_carry(office):
     assert settlement.statement_json("2026-07")["statements"] == []
     assert settlement.statement_json("2026-08") == august
     assert agent(september, "A3")["payable_fen"] == 0
+    choices, default = closing.month_choices()
+    assert "2026-07" not in [c.month for c in choices] and default == "2026-09"
     closing.lock("2026-09")  # July, never settled, does not stand in the way
 
 
