@@ -492,6 +492,14 @@ class MonthSnapshot:
         team: dict[int, TeamFigures] | None = None,
         printed_at: str | None = None,
     ):
+        # one read transaction: a lock or an import committing meanwhile is seen wholly or
+        # not at all (DEFERRED: a reader never takes the write lock)
+        with database.atomic(lock_type="DEFERRED"):
+            self._read(month, team, printed_at)
+
+    def _read(
+        self, month: str, team: dict[int, TeamFigures] | None, printed_at: str | None
+    ) -> None:
         self.month = month
         self.settings = {
             k: v for k, v in database.execute(Setting.select(Setting.key, Setting.value))
