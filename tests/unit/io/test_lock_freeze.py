@@ -82,3 +82,20 @@ def test_the_freeze_is_written_by_the_lock(locked):
     a3 = Agent.get(Agent.code == "A3").id
     assert fz.team[a3].held == 1  # T1
     assert [d.agent_id for d in fz.team[Agent.get(Agent.code == "A2").id].downlines] == [a3]
+
+
+def test_migration_freezes_months_locked_by_an_older_version(locked, db):
+    import importlib
+
+    from app.io.slips import MonthSnapshot
+
+    db.execute_sql("DELETE FROM lock_freeze")
+    assert frozen("2026-10") is None
+    importlib.import_module("app.models.migrations.0008_lock_freeze").migrate(db)
+    fz = frozen("2026-10")
+    assert fz is not None and fz.team is None  # figures still worked out at print time
+    assert {row[1]: row[2] for row in fz.agents}["A3"] == "王伟"
+    before = slip_data("2026-10", "A3")
+    _edit_everything()
+    assert slip_data("2026-10", "A3").agent_name == before.agent_name == "王伟"
+    assert MonthSnapshot("2026-10").team  # live figures
