@@ -41,7 +41,8 @@ def build_parser() -> argparse.ArgumentParser:
     init.add_argument("--min-payout", default=None, help="起付金额(元)")
 
     imp = sub.add_parser("import", help="导入文件")
-    imp.add_argument("kind", help="agents/products/prices/policies/terminals/moves/activations/transactions/adjustments")
+    imp.add_argument("kind", help="agents/products/prices/policies/terminals/moves/activations/transactions/adjustments/"
+                     "staff/merchants/tickets/staff_plans/staff_adjustments/contacts")
     imp.add_argument("file")
     imp.add_argument("--profile", default=None, help="支付公司导出格式配置名")
 
@@ -59,6 +60,15 @@ def build_parser() -> argparse.ArgumentParser:
     pay = st_sub.add_parser("payout", help="导出打款清单")
     pay.add_argument("month")
     pay.add_argument("--out", required=True)
+
+    staff = sub.add_parser("staff", help="员工提成单")
+    staff_sub = staff.add_subparsers(dest="action", required=True)
+    show = staff_sub.add_parser("show", help="显示员工提成")
+    show.add_argument("month")
+    show.add_argument("--json", action="store_true", help="输出JSON")
+    spdf = staff_sub.add_parser("pdf", help="生成员工提成单PDF")
+    spdf.add_argument("month")
+    spdf.add_argument("--out", required=True)
 
     demo = sub.add_parser("demo", help="载入演示数据")
     demo.add_argument("--scale", choices=["small", "large"], default="small")
@@ -189,6 +199,36 @@ def _statement_text(data: dict) -> str:
     return "\n".join(lines)
 
 
+def cmd_staff(args: argparse.Namespace) -> int:
+    from app.core import settlement, staff_pay
+    from app.core.money import ParseError, format_money, format_month, parse_month
+    from app.core.months import locked_months
+
+    _open(args)
+    try:
+        month = parse_month(args.month)
+    except ParseError as exc:
+        raise UserError(f"月份:{exc}") from None
+    if not settlement.is_computed(month) and month not in locked_months():
+        settlement.compute_month(month)  # the staff statements are computed with the month
+    if args.action == "show":
+        data = staff_pay.staff_json(month)
+        if args.json:
+            print(json.dumps(data, ensure_ascii=False, indent=1))
+        else:
+            print(f"{format_month(month)} 员工提成")
+            for s in data["staff"]:
+                print(f"{s['code']:<10}{s['name']:<8} 应发提成 {format_money(s['total_fen']):>14}")
+    else:
+        from app.io.staff_slips import render_staff_batch
+
+        result = render_staff_batch(month, Path(args.out))
+        print(f"已生成 {result.count} 张员工提成单到 {args.out}")
+        if result.combined is not None:
+            print(f"  {result.combined.name}")
+    return EXIT_OK
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from app.core.agents import has_agents
     from app.io.demo_load import load_demo
@@ -289,7 +329,7 @@ def run_gui(args: argparse.Namespace) -> int:
 
 COMMANDS = {"init": cmd_init, "import": cmd_import, "statement": cmd_statement, "demo": cmd_demo,
             "backup": cmd_backup, "reconcile": cmd_reconcile, "whatif": cmd_whatif,
-            "resettle": cmd_resettle}
+            "resettle": cmd_resettle, "staff": cmd_staff}
 
 
 def main(argv: list[str] | None = None) -> int:

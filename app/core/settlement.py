@@ -33,7 +33,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from app.core import derived, freeze, scans
+from app.core import derived, freeze, scans, staff_pay
 from app.core.errors import UserError
 from app.core.money import (
     format_month,
@@ -1079,6 +1079,8 @@ def _compute(
     for i, m in enumerate(months):
         report(25 + 70 * i // len(months), f"计算{format_month(m)}分润")
         _compute_one(ctx, m, totals.pop(m), poster.totals[m])
+    report(97, "计算员工提成")
+    staff_pay.compute_months(months)  # the staff statements (§8) go with the month
     row = database.obj.execute_sql(
         "SELECT COUNT(*), COALESCE(SUM(payable), 0) FROM statement WHERE month = ?", (month,)
     ).fetchone()

@@ -1007,16 +1007,23 @@ def import_file(
     cancel: CancelFn | None = None,
 ) -> ImportReport:
     """Import one file of ``kind``: all rows or, on any bad row, nothing (UserError)."""
-    if kind not in IMPORTERS:
-        raise UserError(f"未知的导入类型“{kind}”,可用:{'、'.join(IMPORTERS)}")
+    if kind not in IMPORTERS and kind not in _team_importers():
+        raise UserError(f"未知的导入类型“{kind}”,可用:{'、'.join([*IMPORTERS, *_team_importers()])}")
     table = open_table(path, kind, profile)
     report = ImportReport(kind, table.file_name, unknown_columns=list(table.unknown_columns))
     with database.obj.atomic():
         if kind == "transactions":
             import_transactions(table, report, progress, cancel)
         else:
-            IMPORTERS[kind](table, report)
+            IMPORTERS.get(kind, _team_importers().get(kind))(table, report)  # type: ignore[misc]
         # the holding timelines and day sums the compute reads (app.core.derived), brought
         # up to date here, once, rather than at the next compute
         derived.refresh(database.obj.connection())
     return report
+
+
+def _team_importers() -> dict[str, Callable[[Table, ImportReport], None]]:
+    """The team's importers (app.io.team_import), which build on the helpers above."""
+    from app.io.team_import import TEAM_IMPORTERS
+
+    return TEAM_IMPORTERS

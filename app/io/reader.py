@@ -46,6 +46,7 @@ from typing import Any
 
 from app.core.errors import UserError
 from app.core.money import normalize_text
+from app.io.team_columns import TEAM_COLUMNS, TEAM_LABELS
 from app.resources import resource_path
 
 __all__ = [
@@ -63,7 +64,7 @@ __all__ = [
 
 # ---------------------------------------------------------------------------- columns
 
-KINDS = (
+KINDS: tuple[str, ...] = (
     "agents",
     "products",
     "prices",
@@ -222,6 +223,12 @@ KIND_LABELS: dict[str, str] = {
     "adjustments": "调整",
     "company_report": "支付公司对账单",
 }
+
+# the office's own team (DOMAIN §8): staff, merchants, tickets, plans, adjustments, contacts
+for _kind, _columns in TEAM_COLUMNS.items():
+    KIND_COLUMNS[_kind] = [_c(key, *names, required=req) for key, names, req in _columns]
+KIND_LABELS.update(TEAM_LABELS)
+KINDS = KINDS + tuple(TEAM_COLUMNS)
 
 # Money columns that a profile with "amount_unit": "fen" converts to yuan text.
 _FEN_KEYS = ("amount", "fee")

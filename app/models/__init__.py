@@ -443,6 +443,21 @@ class TxnDay(BaseModel):
 
 ALL_MODELS.append(TxnDay)
 
+# the office's own team (DOMAIN §8), migration 10
+from app.models.team import (  # noqa: E402, F401
+    TEAM_MODELS,
+    CommissionPlan,
+    Contact,
+    Merchant,
+    MerchantOwner,
+    StaffAdjustment,
+    StaffMember,
+    StaffStatement,
+    Ticket,
+)
+
+ALL_MODELS.extend(TEAM_MODELS)
+
 
 class MerchantMonth(BaseModel):
     """A merchant's counted transactions in a calendar month, summed (migration 11); kept
