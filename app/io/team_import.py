@@ -6,19 +6,11 @@ updated."""
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Callable
 
+from app.core import values
 from app.core.errors import UserError
-from app.core.money import (
-    ParseError,
-    format_month,
-    parse_date,
-    parse_datetime,
-    parse_money,
-    parse_month,
-    parse_rate,
-)
+from app.core.money import ParseError, format_month
 from app.core.months import locked_months, settle_month
 from app.core.team import (
     CHANNELS,
@@ -35,33 +27,18 @@ from app.io.importers import ImportReport, Rows, _batch, _choice, _finish
 from app.io.reader import Table
 from app.models import database
 
-_CODE = re.compile(r"[\w\-]{1,40}")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
-
-def _code(label: str):
-    def check(text: str) -> str:
-        if not _CODE.fullmatch(text) or any(ch.isdigit() and not ch.isascii() for ch in text):
-            raise ParseError(f"{label}“{text}”无效(1–40个字母、汉字、数字、-或_)")
-        return text
-
-    return check
+def _code(label: str) -> Callable[[str], str]:
+    return lambda text: values.code(text, label)
 
 
 def _name(text: str) -> str:
-    if len(text) > 200:
-        raise ParseError("超过200个字符")
-    if _CONTROL.search(text):
-        raise ParseError("含有控制字符")
-    return text
+    return values.note(text)
 
 
-def _count(low: int, high: int | None, label: str):
+def _count(low: int, high: int | None, label: str) -> Callable[[str], int]:
     def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise ParseError(f"“{text}”不是整数") from None
+        value = values.count(text, label)
         if value < low or (high is not None and value > high):
             raise ParseError(f"{label}应在{low}到{high}之间" if high is not None else f"{label}不能小于{low}")
         return value
@@ -70,10 +47,7 @@ def _count(low: int, high: int | None, label: str):
 
 
 def _money_nonneg(text: str) -> int:
-    fen = parse_money(text)
-    if fen < 0:
-        raise ParseError("不能为负数")
-    return fen
+    return values.money(text, sign="positive")
 
 
 def _staff_codes() -> dict[str, tuple[int, dt.date | None, dt.date | None]]:
@@ -126,8 +100,8 @@ def import_staff(table: Table, report: ImportReport) -> None:
         name = rows.parse(row, "name", name, _name, required=True)
         role = rows.parse(row, "role", role, _choice(ROLE_WORDS, "岗位"), required=True)
         phone = rows.parse(row, "phone", phone, _name, default="")
-        joined = rows.parse(row, "joined", joined_t, parse_date)
-        left = rows.parse(row, "left", left_t, parse_date)
+        joined = rows.parse(row, "joined", joined_t, values.day)
+        left = rows.parse(row, "left", left_t, values.day)
         if joined and left and left < joined:
             rows.bad(row, "left", f"离职日期 {left} 早于入职日期 {joined}")
             continue
@@ -140,19 +114,19 @@ def import_staff(table: Table, report: ImportReport) -> None:
     rows.raise_if_bad()
     batch = _batch("staff", table)
     for code, (name, role, phone, joined, left) in parsed:
-        values = (name, role, phone, _iso(joined), _iso(left))
+        stored = (name, role, phone, _iso(joined), _iso(left))
         old = existing.get(code)
-        if old is not None and tuple(old[2:5]) + (_iso(_d(old[5])), _iso(_d(old[6]))) == values:
+        if old is not None and tuple(old[2:5]) + (_iso(_d(old[5])), _iso(_d(old[6]))) == stored:
             report.skipped += 1
         elif old is not None:
             database.obj.execute_sql(
                 "UPDATE staff_member SET name = ?, role = ?, phone = ?, joined = ?, left_on = ? "
-                "WHERE id = ?", (*values, old[0]))
+                "WHERE id = ?", (*stored, old[0]))
             report.updated += 1
         else:
             database.obj.execute_sql(
                 "INSERT INTO staff_member (code, name, role, phone, joined, left_on) "
-                "VALUES (?, ?, ?, ?, ?, ?)", (code, *values))
+                "VALUES (?, ?, ?, ?, ?, ?)", (code, *stored))
             report.added += 1
     _finish(batch, report)
 
@@ -179,7 +153,7 @@ def import_merchants(table: Table, report: ImportReport) -> None:
         rec = dict(zip(MERCHANT_KEYS, v, strict=True))
         mno = rows.parse(row, "merchant_no", rec["merchant_no"], _code("商户编号"), required=True)
         info = {k: rows.parse(row, k, rec[k], _name, default="") for k in _DETAILS}
-        day = rows.parse(row, "effective_from", rec["effective_from"], parse_date)
+        day = rows.parse(row, "effective_from", rec["effective_from"], values.day)
         if mno is None:
             continue
         if rec["staff"]:
@@ -270,7 +244,7 @@ def import_tickets(table: Table, report: ImportReport) -> None:
     for row, v in table.rows(TICKET_KEYS):
         rec = dict(zip(TICKET_KEYS, v, strict=True))
         no = rows.parse(row, "ticket_id", rec["ticket_id"], _code("工单号"), required=True)
-        opened = rows.parse(row, "opened", rec["opened"], parse_datetime, required=True)
+        opened = rows.parse(row, "opened", rec["opened"], values.moment, required=True)
         kind = rows.parse(row, "type", rec["type"], _choice(TYPE_WORDS, "工单类型"), required=True)
         member = staff.get(rec["staff"])
         if member is None:
@@ -282,7 +256,7 @@ def import_tickets(table: Table, report: ImportReport) -> None:
                 rows.bad(row, "merchant_no", f"商户编号 {rec['merchant_no']} 不存在,请先导入商户")
         if rec["sn"] and rec["sn"] not in sns:
             rows.bad(row, "sn", f"终端SN {rec['sn']} 不存在")
-        resolved = rows.parse(row, "resolved", rec["resolved"], parse_datetime)
+        resolved = rows.parse(row, "resolved", rec["resolved"], values.moment)
         outcome = rows.parse(row, "outcome", rec["outcome"], _choice(OUTCOME_WORDS, "结果"), default="")
         rating = rows.parse(row, "rating", rec["rating"], _count(1, 5, "满意度"))
         note = rows.parse(row, "note", rec["note"], _name, default="")
@@ -351,11 +325,11 @@ def import_staff_plans(table: Table, report: ImportReport) -> None:
         else:
             rows.bad(row, "target", f"适用对象 {target or '(空)'} 既不是员工编号,也不是岗位"
                      f"({'/'.join(ROLE_LABELS.values())})")
-        month = rows.parse(row, "effective_month", rec["effective_month"], parse_month, required=True)
+        month = rows.parse(row, "effective_month", rec["effective_month"], values.month, required=True)
         data = (
             rows.parse(row, "base", rec["base"], _money_nonneg, default=0),
             rows.parse(row, "per_activation", rec["per_activation"], _money_nonneg, default=0),
-            rows.parse(row, "volume_rate", rec["volume_rate"], parse_rate, default=0),
+            rows.parse(row, "volume_rate", rec["volume_rate"], values.rate, default=0),
             rows.parse(row, "scope", rec["scope"], _choice(SCOPE_WORDS, "范围"), default="own"),
             rows.parse(row, "per_ticket", rec["per_ticket"], _money_nonneg, default=0),
             rows.parse(row, "sla_hours", rec["sla_hours"], _count(1, 100_000, "处理时限小时")),
@@ -406,8 +380,8 @@ def import_staff_adjustments(table: Table, report: ImportReport) -> None:
         member = staff.get(code)
         if member is None:
             rows.bad(row, "staff", f"员工编号 {code or '(空)'} 不存在")
-        month = rows.parse(row, "month", month_t, parse_month, required=True)
-        amount = rows.parse(row, "amount", amount_t, parse_money, required=True)
+        month = rows.parse(row, "month", month_t, values.month, required=True)
+        amount = rows.parse(row, "amount", amount_t, values.money, required=True)
         reason = rows.parse(row, "reason", reason, _name, required=True)
         if member is None or month is None or amount is None or not reason:
             continue
@@ -454,11 +428,11 @@ def import_contacts(table: Table, report: ImportReport) -> None:
         member = staff.get(code)
         if member is None:
             rows.bad(row, "staff", f"员工编号 {code or '(空)'} 不存在")
-        day = rows.parse(row, "date", day_t, parse_date, required=True)
+        day = rows.parse(row, "date", day_t, values.day, required=True)
         if channel and channel not in CHANNELS:
             rows.bad(row, "channel", f"方式“{channel}”无效(可选:{'/'.join(CHANNELS)})")
         summary = rows.parse(row, "summary", summary, _name, default="")
-        next_day = rows.parse(row, "next_date", next_t, parse_date)
+        next_day = rows.parse(row, "next_date", next_t, values.day)
         if day and next_day and next_day < day:
             rows.bad(row, "next_date", f"下次日期 {next_day} 早于回访日期 {day}")
             continue
