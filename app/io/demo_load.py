@@ -10,6 +10,7 @@ from app.core.errors import UserError
 from app.core.money import format_month
 from app.core.months import get_setting, set_setting
 from app.io.demo import write_demo_files
+from app.io.demo_team import load_team
 from app.io.importers import import_file
 from app.models import Agent
 
@@ -31,6 +32,8 @@ def load_demo(scale: str = "small", progress=None, settle: bool = True) -> str:
         for i, (kind, path) in enumerate(demo.files):
             report(5 + 60 * i // len(demo.files), f"导入{path.name}")
             lines.append(import_file(kind, path).summary())
+        report(66, "导入员工、商户与工单")
+        lines += load_team(Path(tmp), demo.months, scale)  # the office's team (app.io.demo_team)
     if not settle:
         return "\n".join(lines)
     for i, month in enumerate(demo.months):
