@@ -76,11 +76,12 @@ def load_team(folder: Path, months: list[str], scale: str, seed: int = 8) -> lis
     plans = [
         ["负责人", months[0], 8000, 5, "万1", "全部", "", "", "", "", ""],
         ["销售", months[0], 3000, 30, "万3", "本人", "", "", "", "", ""],
-        ["销售", months[-1], 3200, 35, "万3", "本人", "", "", "", "", ""],
         ["客服", months[0], 3500, 0, "", "本人", 5, 24, "95%:500;90%:300;80%:100", "4.8:500;4.5:200", 5],
         ["后勤", months[0], 3800, 10, "", "本人", 8, 48, "90%:300", "4.5:200", 3],
         [sales[1], months[0], 4000, 40, "万4", "本人", "", "", "", "", ""],
     ]
+    if len(months) > 1:  # a plan change from the last month
+        plans.append(["销售", months[-1], 3200, 35, "万3", "本人", "", "", "", "", ""])
     files.append(("staff_plans", _write(folder / "staff_plans.csv", [
         "适用对象", "生效月份", "底薪", "激活提成", "交易提成", "范围", "解决工单提成", "处理时限小时", "解决率奖励",
         "满意度奖励", "最少评价数"], plans)))
@@ -111,12 +112,16 @@ def load_team(folder: Path, months: list[str], scale: str, seed: int = 8) -> lis
     files.append(("tickets", _write(folder / "tickets.csv", ["工单号", "创建时间", "类型", "处理人", "商户编号", "终端SN",
                                                               "解决时间", "结果", "满意度", "备注"], tickets)))
     contacts = []
+    seen: set[tuple] = set()
     summaries = ["询问费率", "回访使用情况", "推荐新产品", "提醒更新收款码", "了解经营情况", "处理到账疑问"]
     for _ in range(min(len(mnos), 30_000 if large else 200)):
         day = first + dt.timedelta(days=rng.randint(0, span))
         nxt = day + dt.timedelta(days=rng.choice([7, 14, 30])) if rng.random() < 0.6 else ""
-        contacts.append([rng.choice(mnos), day, rng.choice(keepers + service), rng.choice(["电话", "微信", "上门", "短信"]),
-                         rng.choice(summaries), nxt])
+        row = [rng.choice(mnos), day, rng.choice(keepers + service), rng.choice(["电话", "微信", "上门", "短信"]),
+               rng.choice(summaries)]
+        if tuple(row) not in seen:  # one contact per merchant, day, member, channel and summary
+            seen.add(tuple(row))
+            contacts.append([*row, nxt])
     files.append(("contacts", _write(folder / "contacts.csv", ["商户编号", "日期", "员工编号", "方式", "内容", "下次日期"],
                                      contacts)))
     files.append(("staff_adjustments", _write(folder / "staff_adjustments.csv", ["员工编号", "月份", "金额", "原因"], [
