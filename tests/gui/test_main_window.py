@@ -140,8 +140,8 @@ def test_welcome_loads_the_demo_in_the_background(qtbot, db, messages):
 
     done = []
     op = welcome.load_demo_in_background(None, on_done=done.append)
-    qtbot.waitUntil(lambda: bool(done), timeout=60_000)
-    assert op.done.is_set()
+    # the worker sets ``done`` just after emitting ``finished``: wait for both
+    qtbot.waitUntil(lambda: bool(done) and op.done.is_set(), timeout=60_000)
     assert Agent.select().count() == 30
 
 
