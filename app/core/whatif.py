@@ -23,11 +23,12 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from app.core import scans, settlement
 from app.core.errors import UserError
 from app.core.money import format_month, month_first_day, parse_month
 from app.core.months import locked_months
 from app.core.policy import TERM_FIELDS
-from app.core.settlement import Progress, compute_month
+from app.core.settlement import Progress
 from app.models import database
 
 PolicyKey = tuple["int | None", int]
@@ -156,21 +157,29 @@ def whatif(
     if month in locked_months():
         raise UserError(f"{format_month(month)}已锁定;试算请选未锁定的月份(更正已锁定月份请用补差)")
     out: WhatIfResult | None = None
-    try:
-        with database.obj.atomic():
-            report(5, "按现行政策计算")
-            compute_month(month, lambda p, m: report(5 + p * 45 // 100, m))
-            current, cur_margin = _payables(month), _margins(month)
-            before = _policy_rows()
-            propose()
-            confine_to_month(month, before)
-            report(50, "按拟调整政策计算")
-            compute_month(month, lambda p, m: report(50 + p * 45 // 100, m))
-            proposed, prop_margin = _payables(month), _margins(month)
-            out = _result(month, current, proposed, cur_margin, prop_margin)
-            raise _Rollback
-    except _Rollback:
-        pass
+    db = database.obj
+    # The readers that scan the transactions open before the transaction, as a compute
+    # opens them: they never read the policies (the share pass gets its pricing periods
+    # from the context, read on this connection, overlay included), so both computes
+    # run in parallel on them (from the window's worker threads they run on one
+    # connection, as every compute there does).
+    settlement._refresh_derived()
+    with settlement._small_cache(), scans.Readers() as readers:
+        try:
+            with db.atomic():
+                report(5, "按现行政策计算")
+                settlement._compute(month, lambda p, m: report(5 + p * 45 // 100, m), readers)
+                current, cur_margin = _payables(month), _margins(month)
+                before = _policy_rows()
+                propose()
+                confine_to_month(month, before)
+                report(50, "按拟调整政策计算")
+                settlement._compute(month, lambda p, m: report(50 + p * 45 // 100, m), readers)
+                proposed, prop_margin = _payables(month), _margins(month)
+                out = _result(month, current, proposed, cur_margin, prop_margin)
+                raise _Rollback
+        except _Rollback:
+            pass
     assert out is not None
     report(100, "试算完成(未写入任何数据)")
     return out

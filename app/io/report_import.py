@@ -16,28 +16,13 @@ from __future__ import annotations
 
 from collections import Counter
 
-from app.core.money import ParseError, format_month, parse_money, parse_month
+from app.core import values
+from app.core.money import format_month
 from app.io.importers import ImportReport, Rows, _batch, _finish, _product_codes
 from app.io.reader import Table
 from app.models import database
 
 REPORT_KEYS = ["month", "sn", "merchant_no", "product", "amount"]
-_SUMMARY_WORDS = ("合计", "总计", "小计", "汇总")
-MAX_CODE = 40
-
-
-def parse_code(text: str) -> str:
-    """An SN or merchant number: 1–40 letters (Chinese too), digits 0-9, ``-`` or ``_``."""
-    if len(text) > MAX_CODE:
-        raise ParseError(f"“{text[:20]}…”超过{MAX_CODE}个字符")
-    for ch in text:
-        if ch in "-_" or "0" <= ch <= "9" or ch.isalpha():
-            continue
-        shown = "空格" if ch.isspace() else f"“{ch}”"
-        raise ParseError(f"“{text}”含有不允许的字符{shown}(只能用字母、汉字、数字、-、_)")
-    return text
-
-
 Line = tuple[str, str, str, int | None, int]  # (month, sn, merchant_no, product_id, amount)
 
 
@@ -51,15 +36,17 @@ def import_company_report(table: Table, report: ImportReport) -> None:
     lines: list[tuple[int, Line]] = []
     for row, (month_text, sn, merchant, product, amount_text) in table.rows(REPORT_KEYS):
         cells = (month_text, sn, merchant, product, amount_text)
-        if any(c.replace(" ", "").startswith(_SUMMARY_WORDS) for c in cells):
+        if any(values.is_summary_label(c) for c in cells):
             rows.bad(row, "", "合计/小计行不能夹在数据中间,请删除该行后重新导入")
             continue
-        month = rows.parse(row, "month", month_text, parse_month, required=True)
-        amount = rows.parse(row, "amount", amount_text, parse_money, required=True)
+        month = rows.parse(row, "month", month_text, values.month, required=True)
+        amount = rows.parse(row, "amount", amount_text, values.money, required=True)
         if not sn and not merchant:
             rows.bad(row, "sn", "终端SN和商户编号不能都为空")
-        sn = rows.parse(row, "sn", sn, parse_code, default="") or ""
-        merchant = rows.parse(row, "merchant_no", merchant, parse_code, default="") or ""
+        sn = rows.parse(row, "sn", sn, lambda t: values.code(t, "终端SN"), default="") or ""
+        merchant = rows.parse(
+            row, "merchant_no", merchant, lambda t: values.code(t, "商户编号"), default=""
+        ) or ""
         pid = None
         if product:
             pid = products.get(product)

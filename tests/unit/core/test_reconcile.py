@@ -224,3 +224,11 @@ def test_import_refuses_a_bad_row_and_replaces_a_month(office):
 def test_a_report_needs_an_sn_or_merchant_column(office):
     with pytest.raises(UserError, match="终端SN"):
         office.load("company_report", "月份,分润金额\n2026-10,1.00\n")
+
+
+def test_import_refuses_a_summary_row_and_a_huge_amount(office):
+    with pytest.raises(UserError) as err:
+        report(office, "2026-10,T1,,,10.00", "合计,,,,10.00", "2026-10,T2,,,10000000001.00")
+    text = str(err.value)
+    assert "第3行" in text and "合计" in text and "第4行「分润金额」" in text
+    assert CompanyReport.select().count() == 0
