@@ -21,14 +21,15 @@ from PySide6.QtWidgets import (
 
 from app.core import reconcile as svc
 from app.core.errors import Changes
-from app.core.money import format_money, format_month, format_rate, parse_month
+from app.core.money import format_money, format_month, format_rate
 from app.core.months import working_month
 from app.views.changes import announce
+from app.views.check_widgets import MonthPicker, page_head
 from app.views.errors import show_error, show_info
 from app.views.page import Page
 from app.views.table_export import ask_path
 from app.views.table_model import Column, RowsModel, int_column, money_column
-from app.views.widgets import DataTable, hint_label, title_label
+from app.views.widgets import DataTable
 from app.views.workers import run_with_progress
 
 STATUS_COLORS = {"matched": "#2e7d32", "differs": "#c62828", "missing": "#ef6c00", "unknown": "#6a1b9a"}
@@ -93,18 +94,12 @@ class ReconcilePage(Page):
         self.result: svc.Reconciliation | None = None
         outer = QVBoxLayout(self)
         outer.setContentsMargins(16, 12, 16, 8)
-        head = QHBoxLayout()
-        head.addWidget(title_label("对账"))
-        head.addWidget(hint_label(
-            "支付公司对账单与我方应收逐终端核对:应收 = 各笔交易(商户手续费 − 本机构成本),"
-            "每终端每月合计后四舍五入,加上公司的激活返现、达标奖励、未达标扣款。", wrap=True), 1)  # fmt: skip
-        head.addStretch(1)
-        outer.addLayout(head)
+        page_head(outer, "对账",
+                  "支付公司对账单与我方应收逐终端核对:应收 = 各笔交易(商户手续费 − 本机构成本),"
+                  "每终端每月合计后四舍五入,加上公司的激活返现、达标奖励、未达标扣款。")  # fmt: skip
         bar = QHBoxLayout()
         bar.addWidget(QLabel("月份"))
-        self.month = QComboBox()
-        self.month.setEditable(True)
-        self.month.setMinimumWidth(110)
+        self.month = MonthPicker()
         bar.addWidget(self.month)
         self.run_button = QPushButton("核对")
         self.run_button.clicked.connect(self.refresh)
@@ -153,16 +148,10 @@ class ReconcilePage(Page):
     def _fill_months(self) -> None:
         month = working_month()
         months = sorted({month, *svc.report_months()}, reverse=True)
-        self.month.clear()
-        self.month.addItems(months)
-        self.month.setCurrentText(months[0] if svc.report_months() else month)
+        self.month.set_months(months, months[0] if svc.report_months() else month)
 
     def selected_month(self) -> str | None:
-        try:
-            return parse_month(self.month.currentText())
-        except Exception:  # noqa: BLE001 - shown to the user
-            show_error(self, "月份格式应为 2026-10")
-            return None
+        return self.month.month()
 
     def refresh(self) -> None:
         month = self.selected_month()

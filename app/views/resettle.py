@@ -8,7 +8,6 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QComboBox,
     QFileDialog,
     QHBoxLayout,
     QLabel,
@@ -21,10 +20,11 @@ from app.core import resettle as svc
 from app.core.money import format_money, format_month
 from app.core.months import locked_months
 from app.views.changes import announce
+from app.views.check_widgets import MonthPicker, page_head
 from app.views.errors import confirm, show_error, show_info
 from app.views.page import Page
 from app.views.table_model import Column, RowsModel, money_column
-from app.views.widgets import DataTable, hint_label, title_label
+from app.views.widgets import DataTable
 from app.views.workers import run_with_progress
 
 
@@ -51,17 +51,12 @@ class ResettlePage(Page):
         self.plan: svc.ResettlePlan | None = None
         outer = QVBoxLayout(self)
         outer.setContentsMargins(16, 12, 16, 8)
-        head = QHBoxLayout()
-        head.addWidget(title_label("补差"))
-        head.addWidget(hint_label(
-            "已锁定的月份按更正后的政策重新计算(锁定的分润单不变),各代理各产品的差额作为"
-            "“补差”调账计入下一个未锁定的月份;迟到的交易已自动计入下月,不会重复。", wrap=True), 1)  # fmt: skip
-        head.addStretch(1)
-        outer.addLayout(head)
+        page_head(outer, "补差",
+                  "已锁定的月份按更正后的政策重新计算(锁定的分润单不变),各代理各产品的差额作为"
+                  "“补差”调账计入下一个未锁定的月份;迟到的交易已自动计入下月,不会重复。")  # fmt: skip
         bar = QHBoxLayout()
         bar.addWidget(QLabel("锁定月份"))
-        self.month = QComboBox()
-        self.month.setMinimumWidth(110)
+        self.month = MonthPicker(editable=False)
         bar.addWidget(self.month)
         self.file_button = QPushButton("选择更正政策文件…")
         self.file_button.clicked.connect(self.choose_file)
@@ -86,12 +81,8 @@ class ResettlePage(Page):
         self.refresh()
 
     def refresh(self) -> None:
-        keep = self.month.currentText()
         months = sorted(locked_months(), reverse=True)
-        self.month.clear()
-        self.month.addItems(months)
-        if keep in months:
-            self.month.setCurrentText(keep)
+        self.month.set_months(months)
         if not months:
             self.summary.setText("还没有锁定的月份。")
 

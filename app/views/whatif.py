@@ -11,7 +11,6 @@ from PySide6.QtCharts import QBarCategoryAxis, QBarSeries, QBarSet, QChart, QCha
 from PySide6.QtCore import QMargins, Qt
 from PySide6.QtGui import QColor, QPainter
 from PySide6.QtWidgets import (
-    QComboBox,
     QFileDialog,
     QHBoxLayout,
     QLabel,
@@ -24,15 +23,16 @@ from PySide6.QtWidgets import (
 )
 
 from app.core import whatif as svc
-from app.core.money import format_money, format_month, format_rate, parse_month
+from app.core.money import format_money, format_month, format_rate
 from app.core.months import locked_months, working_month
 from app.core.policies import FIELD_LABELS, RATE_FIELDS
 from app.core.settlement import txn_months
+from app.views.check_widgets import MonthPicker, page_head
 from app.views.errors import show_error
 from app.views.page import Page
 from app.views.table_export import export_view
 from app.views.table_model import Column, RowsModel, money_column
-from app.views.widgets import DataTable, hint_label, title_label
+from app.views.widgets import DataTable
 from app.views.workers import run_with_progress
 
 HEADERS = ["代理编号", "产品编号", "生效日期", *(FIELD_LABELS[f] for f in svc.TERM_FIELDS)]
@@ -70,16 +70,11 @@ class WhatIfPage(Page):
         self.loaded: list[list[str]] = []
         outer = QVBoxLayout(self)
         outer.setContentsMargins(16, 12, 16, 8)
-        head = QHBoxLayout()
-        head.addWidget(title_label("政策试算"))
-        head.addWidget(hint_label("改动下表中的政策(或载入政策文件),按真实月份试算每个代理和本机构的变化;不写入任何数据。", wrap=True), 1)
-        head.addStretch(1)
-        outer.addLayout(head)
+        page_head(outer, "政策试算",
+                  "改动下表中的政策(或载入政策文件),按真实月份试算每个代理和本机构的变化;不写入任何数据。")
         bar = QHBoxLayout()
         bar.addWidget(QLabel("月份"))
-        self.month = QComboBox()
-        self.month.setEditable(True)
-        self.month.setMinimumWidth(110)
+        self.month = MonthPicker()
         bar.addWidget(self.month)
         buttons = [("载入在用政策", self.load_in_force), ("添加一行", self.add_row),
                    ("按表格试算", self.run_grid), ("按政策文件试算…", self.run_file),
@@ -127,18 +122,12 @@ class WhatIfPage(Page):
         locked = locked_months()
         months = sorted({working_month(), *(m for m in txn_months() if m not in locked)}, reverse=True)
         keep = self.month.currentText()
-        self.month.clear()
-        self.month.addItems(months)
-        self.month.setCurrentText(keep if keep in months else months[0])
+        self.month.set_months(months, keep if keep in months else months[0])
         if not self.loaded:
             self.load_in_force()
 
     def selected_month(self) -> str | None:
-        try:
-            return parse_month(self.month.currentText())
-        except Exception:  # noqa: BLE001 - shown to the user
-            show_error(self, "月份格式应为 2026-10")
-            return None
+        return self.month.month()
 
     # ------------------------------------------------------------ the grid
     def load_in_force(self) -> None:

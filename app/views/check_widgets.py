@@ -1,0 +1,41 @@
+"""Pieces shared by the 对账, 试算 and 补差 pages: the page head and the month picker."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QVBoxLayout, QWidget
+
+from app.core.money import ParseError, parse_month
+from app.views.errors import show_error
+from app.views.widgets import hint_label, title_label
+
+
+def page_head(outer: QVBoxLayout, title: str, hint: str) -> None:
+    """The title and a wrapped one-paragraph explanation above a page."""
+    head = QHBoxLayout()
+    head.addWidget(title_label(title))
+    head.addWidget(hint_label(hint, wrap=True), 1)
+    outer.addLayout(head)
+
+
+class MonthPicker(QComboBox):
+    """A month to choose from a list, or typed (2026-10, 202610, 2026/10)."""
+
+    def __init__(self, parent: QWidget | None = None, editable: bool = True):
+        super().__init__(parent)
+        self.setEditable(editable)
+        self.setMinimumWidth(110)
+
+    def set_months(self, months: list[str], current: str | None = None) -> None:
+        keep = current or self.currentText()
+        self.clear()
+        self.addItems(months)
+        if keep in months or (keep and self.isEditable()):
+            self.setCurrentText(keep)
+
+    def month(self) -> str | None:
+        """The chosen month, or None (and the user told why) when it cannot be read."""
+        try:
+            return parse_month(self.currentText())
+        except ParseError:
+            show_error(self, "月份格式应为 2026-10")
+            return None
