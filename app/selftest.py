@@ -3,7 +3,8 @@
 Run after a build (the frozen app) and after an install: it touches nothing of the user's.
 Each step prints ``OK <step> (<ms> ms)``; the first failure prints ``FAIL <step>: <reason>``
 and the exit code is 1.  Steps: a temporary folder, the database and its migrations, the
-small demo (which locks two months), computing and locking the open month, one PDF slip,
+small demo (which locks two months), its derived tables checked against the raw rows
+(``app.core.derived.verify``), computing and locking the open month, one PDF slip,
 Qt offscreen, the single-instance lock and its local socket, the main window shown and
 closed.
 """
@@ -84,6 +85,15 @@ class _Run:
         if latest is None:
             raise RuntimeError("the demo imported no transactions")
         self.month = latest.month
+
+    def derived(self) -> None:
+        from app.core import derived
+        from app.models import database
+
+        with database.obj.atomic():
+            differences = derived.verify(database.obj.connection())
+        if differences:
+            raise RuntimeError("derived tables differ: " + "; ".join(map(str, differences)))
 
     def compute(self) -> None:
         from app.core import settlement
@@ -204,6 +214,7 @@ def self_test() -> int:
         ("temp-folder", run.temp_folder),
         ("migrate", run.migrate),
         ("demo", run.demo),
+        ("derived", run.derived),
         ("compute", run.compute),
         ("lock-month", run.lock_month),
         ("slip", run.slip),

@@ -32,7 +32,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from app.core import settlement
+from app.core import derived, settlement
 from app.core.agents import descendants
 from app.core.errors import Changes, UserError
 from app.core.money import (
@@ -59,6 +59,7 @@ from app.core.months import (
 from app.core.policy import CATEGORIES
 from app.core.quiet_months import quiet_months
 from app.core.settlement import Context, load_context
+from app.core.vocabulary import CATEGORY_LABELS, COUNTED
 from app.models import (
     Adjustment,
     Agent,
@@ -70,7 +71,6 @@ from app.models import (
 )
 
 Progress = Callable[[int, str], None]
-CATEGORY_LABELS = {"credit": "贷记卡", "debit": "借记卡", "scan": "扫码"}
 ITEM_LABELS = {
     "cashback": "激活返现",
     "qualify_bonus": "达标奖励",
@@ -122,6 +122,7 @@ class Check:
     rows: list[tuple] = field(default_factory=list)
     link: str = ""  # the page (nav title) where the problem is fixed
     blocking: bool = False  # stops the lock, not only a warning
+    repair: str = ""  # a one-click repair (``repair_derived``), its button's label
 
 
 def _day_ranges(days: list[dt.date]) -> str:
@@ -255,7 +256,7 @@ def check_orphans(month: str, ctx: Context) -> Check:
             "SELECT s.terminal_id, MIN(t.date), MAX(t.date), COUNT(*), SUM(t.amount) "
             "FROM tmp_stock s CROSS JOIN txn t ON t.terminal_id = s.terminal_id "
             "AND t.date >= s.start AND t.date <= s.finish "
-            "WHERE t.month = ? AND t.status IN ('success', 'refund') GROUP BY s.terminal_id",
+            f"WHERE t.month = ? AND t.status IN {COUNTED} GROUP BY s.terminal_id",
             (month,),
         ).fetchall()
     finally:
@@ -354,7 +355,7 @@ def suspected_duplicates(month: str) -> list[DuplicateGroup]:
     # the covering index alone, then only their few rows are read for time and id
     candidates = db.execute_sql(
         "SELECT terminal_id, date, category, amount FROM txn "
-        "WHERE month = ? AND status IN ('success', 'refund') "
+        f"WHERE month = ? AND status IN {COUNTED} "
         "GROUP BY terminal_id, date, category, amount HAVING COUNT(*) > 1",
         (month,),
     ).fetchall()
@@ -363,7 +364,7 @@ def suspected_duplicates(month: str) -> list[DuplicateGroup]:
         by_time: dict[str, list[str]] = defaultdict(list)
         for time, tx_id in db.execute_sql(
             "SELECT time, tx_id FROM txn WHERE terminal_id = ? AND date = ? AND category = ? "
-            "AND amount = ? AND month = ? AND status IN ('success', 'refund')",
+            f"AND amount = ? AND month = ? AND status IN {COUNTED}",
             (tid, day, cat, amount, month),
         ):
             by_time[str(time)].append(tx_id)
@@ -473,6 +474,37 @@ def check_open_months(month: str) -> Check:
     )
 
 
+def check_derived() -> Check:
+    """The tables the compute reads instead of the raw rows (``app.core.derived``) agree
+    with the moves and transactions worked out afresh.  A difference would silently
+    change amounts (a 达标 bonus, a share): it blocks the lock; the repair rebuilds them."""
+    with database.obj.atomic():
+        differences = derived.verify(database.obj.connection())
+    count = sum(d.missing + d.extra for d in differences)
+    rows = [(d.label, d.table, d.missing, d.extra) for d in differences]
+    return Check(
+        "derived",
+        "派生数据与原始记录一致",
+        count,
+        not differences,
+        "机具归属时段、按日交易汇总、月度交易量、首笔激活日与原始记录一致"
+        if not differences
+        else "派生数据与原始记录不一致:" + ";".join(str(d) for d in differences)
+        + "。请点“重建派生数据”修复",
+        ["数据", "表", "缺(行)", "多(行)"],
+        rows,
+        blocking=True,
+        repair="重建派生数据",
+    )
+
+
+def repair_derived() -> Changes:
+    """Rebuild every derived table from the raw rows (the derived check's repair)."""
+    with database.obj.atomic():
+        derived.rebuild(database.obj.connection())
+    return Changes({"statements", "terminals", "transactions"}, message="已从原始记录重建派生数据")
+
+
 def readiness_checks(
     month: str, today: dt.date | None = None, progress: Progress | None = None
 ) -> list[Check]:
@@ -489,8 +521,10 @@ def readiness_checks(
     checks.append(check_policies(month, ctx))
     report(80, "检查疑似重复交易")
     checks.append(check_duplicates(month))
-    report(95, "检查之前的月份")
+    report(88, "检查之前的月份")
     checks.append(check_open_months(month))
+    report(92, "核对派生数据")
+    checks.append(check_derived())
     report(100, "完成")
     return checks
 
@@ -752,7 +786,7 @@ def transactions_behind(
         for tx_id, time, tid, merchant, amount, status, day in db.execute_sql(
             f"SELECT tx_id, time, terminal_id, merchant_no, amount, status, date FROM txn "
             f"WHERE month = ? AND product_id = ? AND category = ? "
-            f"AND status IN ('success', 'refund') AND terminal_id IN ({marks})",
+            f"AND status IN {COUNTED} AND terminal_id IN ({marks})",
             (month, pid, category, *ids),
         ):
             d = _eday(dt.date.fromisoformat(_iso(day)))

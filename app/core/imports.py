@@ -23,11 +23,10 @@ from app.core.errors import Changes, UserError
 from app.core.money import format_month, month_of
 from app.core.months import locked_months
 from app.core.ownership import Event, MoveError, Replay, apply_event
-from app.core.scans import COUNTED
+from app.core.vocabulary import KIND_LABELS
 from app.models import (
     Adjustment,
     ImportBatch,
-    Product,
     Terminal,
     TerminalEvent,
     TerminalItem,
@@ -35,11 +34,6 @@ from app.models import (
     database,
 )
 
-KIND_LABELS = {
-    "agents": "代理商", "products": "产品", "prices": "商户费率", "policies": "政策",
-    "terminals": "机具入库", "moves": "机具流转", "activations": "激活", "transactions": "交易",
-    "adjustments": "调账",
-}
 UNDOABLE = ("transactions", "moves", "adjustments", "terminals")
 _CHUNK = 500
 
@@ -130,26 +124,6 @@ def _replay_terminals(terminal_ids: Sequence[int], sn_of: dict[int, str]) -> dic
     return out
 
 
-def _refresh_first_tx(terminal_ids: Sequence[int]) -> None:
-    thresholds = dict(database.execute(Product.select(Product.id, Product.activation_min)).fetchall())
-    for chunk in _chunks(sorted(terminal_ids)):
-        firsts: dict[int, object] = {tid: None for tid in chunk}
-        query = (Txn.select(Txn.terminal, Txn.product, Txn.date, Txn.amount)
-                 .where(Txn.terminal.in_(chunk) & (Txn.status == "success")))
-        best: dict[int, str] = {}
-        for tid, pid, day, amount in database.execute(query):
-            if amount >= thresholds.get(pid, 1):
-                text = day.isoformat() if isinstance(day, dt.date) else str(day)[:10]
-                if tid not in best or text < best[tid]:
-                    best[tid] = text
-        firsts.update(best)
-        by_day: dict[object, list[int]] = defaultdict(list)
-        for tid, day in firsts.items():
-            by_day[day].append(tid)
-        for day, ids in by_day.items():
-            Terminal.update(first_tx_on=day).where(Terminal.id.in_(ids)).execute()
-
-
 def undo_batch(batch_id: int) -> Changes:
     """Delete everything a batch added, in one transaction; refused when a touched month is locked."""
     batch = ImportBatch.get_or_none(ImportBatch.id == batch_id)
@@ -169,18 +143,8 @@ def undo_batch(batch_id: int) -> Changes:
             )
         removed = 0
         if batch.kind == "transactions":
-            tids = [t for (t,) in database.execute(
-                Txn.select(Txn.terminal).where(Txn.batch == batch_id).distinct())]
-            # the 达标 pass's monthly volumes (migration 5) lose what this batch stored
-            database.execute_sql(
-                "UPDATE txn_volume SET positive = positive - d.volume FROM (SELECT terminal_id, "
-                "substr(date, 1, 7) AS month, SUM(amount) AS volume FROM txn WHERE batch_id = ? "
-                f"AND status IN {COUNTED} AND amount >= 0 GROUP BY 1, 2) AS d "
-                "WHERE txn_volume.terminal_id = d.terminal_id AND txn_volume.month = d.month",
-                (batch_id,),
-            )
+            # the delete marks its months; the refresh below derives them again
             removed = Txn.delete().where(Txn.batch == batch_id).execute()
-            _refresh_first_tx(tids)
         elif batch.kind == "adjustments":
             removed = Adjustment.delete().where(Adjustment.batch == batch_id).execute()
         elif batch.kind == "moves":
@@ -214,7 +178,7 @@ def undo_batch(batch_id: int) -> Changes:
                 removed += Terminal.delete().where(Terminal.id.in_(chunk)).execute()
         batch.undone = True
         batch.save()
-        derived.refresh(database.connection())  # the compute's holding and day tables
+        derived.refresh(database.connection())  # every derived table (app.core.derived)
     label = KIND_LABELS.get(batch.kind, batch.kind)
     return Changes(
         {"imports", "statements", "terminals", "transactions", "deposits", "agents"}, months,

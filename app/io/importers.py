@@ -12,7 +12,7 @@ import datetime as dt
 import json
 import operator
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from queue import Empty, Queue
@@ -33,7 +33,6 @@ from app.core.money import (
 from app.core.months import is_late, last_locked_day, late_notice, locked_months, settle_month
 from app.core.ownership import ACTION_LABELS
 from app.core.policies import PolicyRecord, add_policies, check_spread_for_agents
-from app.core.scans import COUNTED_STATUSES
 from app.core.terminals import MoveRequest, add_terminals, existing_sns, plan_moves, write_moves
 from app.io.reader import KIND_COLUMNS, KIND_LABELS, Table, open_table
 from app.models import (
@@ -362,19 +361,9 @@ def import_products(table: Table, report: ImportReport) -> None:
             Product.update(**data).where(Product.id == old.id).execute()
             report.updated += 1
             if old.activation_min != data["activation_min"]:
-                refresh_first_tx([old.id])
+                # its terminals' first activating day may move (app.core.derived)
+                derived.mark_all_transactions(database.obj.connection())
     _finish(batch, report)
-
-
-def refresh_first_tx(product_ids: Iterable[int]) -> None:
-    """Recompute each terminal's first activating transaction day from scratch."""
-    for pid in product_ids:
-        database.obj.execute_sql(
-            "UPDATE terminal SET first_tx_on = (SELECT MIN(t.date) FROM txn t "
-            "WHERE t.terminal_id = terminal.id AND t.status = 'success' AND t.amount >= "
-            "(SELECT activation_min FROM product WHERE id = ?)) WHERE product_id = ?",
-            (pid, pid),
-        )
 
 
 PRICE_KEYS = ["product", "effective_from", "credit_rate", "debit_rate", "debit_cap", "scan_rate", "per_txn"]
@@ -695,21 +684,15 @@ class _TxParser:
         self.terminals = {
             sn: (tid, pid) for tid, sn, pid in db.execute_sql("SELECT id, sn, product_id FROM terminal")
         }
-        self.thresholds = dict(db.execute_sql("SELECT id, activation_min FROM product").fetchall())
         self.locked = locked
         self.batch_id = batch_id
-        self.first_tx: dict[int, str] = {}
-        # calendar month → terminal → volume of its counted transactions of amount ≥ 0,
-        # every row of the file (a duplicate one too): see migration 5 (txn_volume)
-        self.volume: dict[str, dict[int, int]] = {}
         self.late: set[str] = set()
         self.months: set[str] = set()  # settlement months of the rows
         self.total = 0
 
     def batches(self) -> Iterator[list[tuple]]:
         rows = self.rows
-        terminals, thresholds, first_tx = self.terminals, self.thresholds, self.first_tx
-        volume = self.volume
+        terminals = self.terminals
         month_cache: dict[str, str] = {}
         valid_days: set[str] = set()
         categories, statuses = CATEGORY, TX_STATUS
@@ -787,15 +770,6 @@ class _TxParser:
             pending.append(
                 (tx_id, t[0], t[1], time_iso, day, month, amount, category, status, merchant_no, fee, bid)
             )
-            if status == "success" and amount >= thresholds[t[1]]:
-                prev = first_tx.get(t[0])
-                if prev is None or day < prev:
-                    first_tx[t[0]] = day
-            if amount >= 0 and status in COUNTED_STATUSES:  # the 达标 pass's positive volume
-                sums = volume.get(calendar)
-                if sums is None:
-                    sums = volume[calendar] = {}
-                sums[t[0]] = sums.get(t[0], 0) + amount
             if len(pending) >= BATCH_ROWS:
                 self.total = total
                 yield _index_order(pending)
@@ -824,19 +798,11 @@ def import_transactions(
         inserted = _store_beside(parser, progress, cancel)
     else:
         inserted = _store_inline(parser, progress, cancel)
-    cur = db.cursor()
     if parser.total == 0:
         raise UserError(f"文件 {table.file_name} 没有数据行")
     parser.rows.raise_if_bad()
-    cur.executemany(
-        "UPDATE terminal SET first_tx_on = ? WHERE id = ? AND (first_tx_on IS NULL OR first_tx_on > ?)",
-        [(day, tid, day) for tid, day in parser.first_tx.items()],
-    )
-    cur.executemany(
-        "INSERT INTO txn_volume (terminal_id, month, positive) VALUES (?, ?, ?) "
-        "ON CONFLICT (terminal_id, month) DO UPDATE SET positive = positive + excluded.positive",
-        [(tid, m, v) for m, sums in parser.volume.items() for tid, v in sums.items()],
-    )
+    # the first activating day and the volumes (app.core.derived) follow at the refresh
+    # that ends every import; its months are known here, which spares it the look
     derived.mark_inserted(db.connection(), before, parser.months)
     report.added = inserted
     report.skipped = parser.total - inserted

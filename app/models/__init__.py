@@ -390,17 +390,20 @@ ALL_MODELS.append(QualifyOutcome)
 
 
 class TxnVolume(BaseModel):
-    """A terminal's counted positive volume (fen) in a calendar month, added to by every
-    transaction import: an upper bound of any 达标 window's volume inside those months
-    (migration 5).  A file imported twice adds twice; the bound only ever errs high."""
+    """A terminal's counted transactions of amount ≥ 0 of a calendar month settled in
+    ``settle``: their sum (fen, an upper bound of any 达标 window's volume inside those
+    months) and the first day of an activating one.  Derived from the transactions and
+    kept up to date by ``app.core.derived`` (migrations 5 and 13)."""
 
     terminal_id = IntegerField()
     month = CharField()  # YYYY-MM of the transactions' day
+    settle = CharField()  # YYYY-MM of the month they are settled in
     positive = IntegerField()
+    first_on = CharField(null=True)  # YYYY-MM-DD
 
     class Meta:
         table_name = "txn_volume"
-        primary_key = CompositeKey("terminal_id", "month")
+        primary_key = CompositeKey("terminal_id", "month", "settle")
         without_rowid = True
 
 

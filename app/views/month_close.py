@@ -285,6 +285,10 @@ class CheckCard(QFrame):
         self.go_btn.setVisible(bool(check.link) and not check.ok and check.link != "月结")
         self.go_btn.clicked.connect(lambda: step.page.navigate(check.link))
         lay.addWidget(self.go_btn)
+        self.repair_btn = QPushButton(check.repair)
+        self.repair_btn.setVisible(bool(check.repair) and not check.ok)
+        self.repair_btn.clicked.connect(step.repair)
+        lay.addWidget(self.repair_btn)
 
 
 class ChecksStep(QWidget):
@@ -357,6 +361,18 @@ class ChecksStep(QWidget):
             text = "<span style='color:#2e7d32'>全部检查通过,可以计算。</span>"
         self.verdict.setText(text)
         self.page.update_buttons()
+
+    def repair(self) -> None:
+        """The one-click repair of a check (derived tables rebuilt), then check again."""
+        if self.progress.busy:
+            return
+
+        def done(result: object) -> None:
+            if isinstance(result, Changes):
+                announce(result)
+            self.run()
+
+        self.progress.run(background(lambda _report: closing.repair_derived()), done)
 
     def show_detail(self, check: closing.Check) -> None:
         headers = [h for h in check.headers if not h.startswith("_")]

@@ -14,6 +14,7 @@ STEPS = [
     "temp-folder",
     "migrate",
     "demo",
+    "derived",
     "compute",
     "lock-month",
     "slip",

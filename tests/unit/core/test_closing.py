@@ -128,7 +128,8 @@ def test_earlier_open_month_blocks_the_lock(db, tmp_path):
     assert closing.check_open_months("2026-10").ok
     closing.lock("2026-10")
     checks = closing.readiness_checks("2026-11", today=dt.date(2026, 12, 1))
-    assert [c.key for c in checks] == ["coverage", "orphans", "policies", "duplicates", "open_months"]
+    assert [c.key for c in checks] == ["coverage", "orphans", "policies", "duplicates", "open_months",
+                                       "derived"]
     assert by_key(checks, "open_months").ok
 
 

@@ -233,12 +233,12 @@ def test_import_keeps_each_terminals_positive_volume_by_calendar_month(dbfile, t
     kept, truth = _volume(dbfile)
     assert [(m, v) for _t, m, v in kept] == [("2026-10", 35050), ("2026-11", 4000), ("2026-11", 1000)]
     assert kept == truth
-    # the same file again stores no transaction but adds its sums once more: they only
-    # bound the 达标 window volume from above, and never fall below the transactions'
+    # the same file again stores no transaction, and the sums stay those of the stored
+    # transactions (derived from them by app.core.derived, not added up from the file)
     assert main(["--db", str(dbfile), "import", "transactions", str(second)]) == 0
     kept, truth = _volume(dbfile)
-    assert [v for _t, _m, v in kept] == [35050, 8000, 2000]
-    assert all(k[:2] == t[:2] and k[2] >= t[2] for k, t in zip(kept, truth, strict=True))
+    assert [v for _t, _m, v in kept] == [35050, 4000, 1000]
+    assert kept == truth
 
 
 def test_undoing_a_transaction_import_takes_its_volume_back(dbfile, tmp_path):
@@ -255,6 +255,6 @@ def test_undoing_a_transaction_import_takes_its_volume_back(dbfile, tmp_path):
         batch = db.execute_sql("SELECT MAX(id) FROM import_batch").fetchone()[0]
         undo_batch(batch)
     kept, _truth = _volume(dbfile)
-    # T1 keeps its 100.00 of October; T2's November row stays at 0 (a bound, never below)
-    assert [(m, v) for _t, m, v in kept] == [("2026-10", 10000), ("2026-11", 0)]
+    # T1 keeps its 100.00 of October; T2's November row goes with its only transaction
+    assert [(m, v) for _t, m, v in kept] == [("2026-10", 10000)]
 

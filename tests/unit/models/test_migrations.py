@@ -39,10 +39,6 @@ def test_v1_database_is_migrated_and_keeps_its_data(tmp_path):
     indexes = {i.name for i in db.get_indexes("txn")}
     assert "txn_settle" in indexes  # v3: the month compute's covering index
     assert db.execute_sql("SELECT name FROM agent WHERE code = 'A1'").fetchone()[0] == "张建国"
-    # v5: the 达标 pass's positive volume, by terminal and calendar month
-    assert db.execute_sql("SELECT * FROM txn_volume ORDER BY month").fetchall() == [
-        (1, "2026-10", 1500), (1, "2026-11", 200)
-    ]
     # v6: the day sums the 达标 pass reads, made at the first refresh (import or compute):
     # 10-01 +10.00; 10-09 +5.00 − 3.00 = 2.00 (a refund counts, negative); 11-02 +2.00
     from app.core import derived
@@ -52,6 +48,12 @@ def test_v1_database_is_migrated_and_keeps_its_data(tmp_path):
     assert db.execute_sql("SELECT * FROM txn_day ORDER BY month").fetchall() == [
         ("2026-10", 1, "2026-10-01 1000,2026-10-09 200"), ("2026-11", 1, "2026-11-02 200")
     ]
+    # v5/v13: the 达标 pass's positive volume by terminal, calendar and settlement month
+    # (10.00 + 5.00; the refund and the failed one do not count); no first activating
+    # day: these raw rows name no stored terminal, so there is no threshold to reach
+    assert db.execute_sql(
+        "SELECT terminal_id, month, settle, positive, first_on FROM txn_volume ORDER BY month"
+    ).fetchall() == [(1, "2026-10", "2026-10", 1500, None), (1, "2026-11", "2026-11", 200, None)]
     db.close()
     # opening again applies nothing more
     db = open_database(path)
