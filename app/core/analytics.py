@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from peewee import fn
 
 from app.core.money import Fen, month_first_day, month_last_day
-from app.core.scans import COUNTED_STATUSES as COUNTED
+from app.core.vocabulary import COUNTED_STATUSES as COUNTED
 from app.models import Agent, Product, QualifyOutcome, Terminal, TerminalEvent, Txn, database
 
 PPM = 1_000_000

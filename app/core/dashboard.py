@@ -35,6 +35,7 @@ from app.core.analytics import TeamFigures, ratio_ppm, team_figures
 from app.core.closing import holding_periods
 from app.core.money import Fen, month_first_day, month_last_day, month_of, prev_month
 from app.core.settlement import load_context, txn_months
+from app.core.vocabulary import COUNTED
 from app.models import database
 
 
@@ -99,7 +100,7 @@ def month_summary(month: str, figures: dict[int, TeamFigures] | None = None) -> 
     db = database.obj
     volume, count = db.execute_sql(
         "SELECT COALESCE(SUM(amount), 0), COUNT(*) FROM txn "
-        "WHERE month = ? AND status IN ('success', 'refund')",
+        f"WHERE month = ? AND status IN {COUNTED}",
         (month,),
     ).fetchone()
     first, last = month_first_day(month).isoformat(), month_last_day(month).isoformat()
@@ -166,7 +167,7 @@ def monthly_series(last_n: int = 12, end_month: str | None = None) -> list[Month
     volume = dict(
         db.execute_sql(
             "SELECT month, SUM(amount) FROM txn WHERE month >= ? AND month <= ? "
-            "AND status IN ('success', 'refund') GROUP BY month",
+            f"AND status IN {COUNTED} GROUP BY month",
             (months[0], months[-1]),
         ).fetchall()
     )
@@ -258,7 +259,7 @@ def qualification_warnings(today: dt.date, days_ahead: int = 7) -> list[Qualific
             "a.code, a.name, a.phone, "
             "(SELECT COALESCE(SUM(x.amount), 0) FROM txn x WHERE x.terminal_id = t.id "
             " AND x.date >= COALESCE(t.activated_on, t.first_tx_on) AND x.date <= ? "
-            " AND x.status IN ('success', 'refund')) AS vol "
+            f" AND x.status IN {COUNTED}) AS vol "
             "FROM terminal t LEFT JOIN agent a ON a.id = t.holder_id "
             "WHERE t.product_id = ? AND COALESCE(t.activated_on, t.first_tx_on) >= ? "
             "AND COALESCE(t.activated_on, t.first_tx_on) <= ?",
@@ -350,7 +351,7 @@ def _attributed_volumes(months: list[str]) -> dict[int, dict[str, int]]:
         for holder, month, total in db.execute_sql(
             "SELECT s.holder, t.month, SUM(t.amount) FROM txn t JOIN tmp_dash_seg s "
             "ON s.terminal_id = t.terminal_id AND t.date >= s.start AND t.date <= s.finish "
-            f"WHERE t.month IN ({marks}) AND t.status IN ('success', 'refund') "
+            f"WHERE t.month IN ({marks}) AND t.status IN {COUNTED} "
             "GROUP BY s.holder, t.month",
             months,
         ):

@@ -22,6 +22,7 @@ KIND_LABELS: dict[str, str] = {
     "activations": "激活",
     "transactions": "交易",
     "adjustments": "调账",
+    "company_report": "支付公司对账单",
 }
 
 CATEGORY_LABELS: dict[str, str] = {"credit": "贷记卡", "debit": "借记卡", "scan": "扫码"}

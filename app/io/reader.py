@@ -44,6 +44,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from app.core import vocabulary
 from app.core.errors import UserError
 from app.core.money import normalize_text
 from app.io.team_columns import TEAM_COLUMNS, TEAM_LABELS
@@ -211,18 +212,8 @@ KIND_COLUMNS: dict[str, list[ColumnSpec]] = {
     ],
 }
 
-KIND_LABELS: dict[str, str] = {
-    "agents": "代理",
-    "products": "产品",
-    "prices": "商户费率",
-    "policies": "结算政策",
-    "terminals": "终端入库",
-    "moves": "终端划拨",
-    "activations": "激活",
-    "transactions": "交易",
-    "adjustments": "调整",
-    "company_report": "支付公司对账单",
-}
+# the kinds in the window's words, said once (app.core.vocabulary)
+KIND_LABELS: dict[str, str] = vocabulary.KIND_LABELS
 
 # the office's own team (DOMAIN §8): staff, merchants, tickets, plans, adjustments, contacts
 for _kind, _columns in TEAM_COLUMNS.items():

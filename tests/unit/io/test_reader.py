@@ -504,7 +504,7 @@ def test_wrong_kind_is_recognised(tmp_path):
     header = ["终端SN", "产品编号", "入库日期"]
     path = write_csv(tmp_path / "stock.csv", [header, ["SN1", "P1", "2026-10-01"]])
     message = error_of(path, "transactions")
-    assert "这似乎是「终端入库」文件" in message
+    assert "这似乎是「机具入库」文件" in message
     tx = write_csv(tmp_path / "tx.csv", [TX_HEADER, *TX_ROWS])
     assert "这似乎是「交易」文件" in error_of(tx, "activations")
     prices = write_csv(
