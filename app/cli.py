@@ -74,6 +74,12 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--scale", choices=["small", "large"], default="small")
     demo.add_argument("--if-empty", action="store_true", help="数据库已有数据时跳过(不报错)")
 
+    mer = sub.add_parser("merchants", help="商户:标签、回访与月度指标")
+    mer_sub = mer.add_subparsers(dest="action", required=True)
+    mshow = mer_sub.add_parser("show", help="显示某月商户标签与指标")
+    mshow.add_argument("month")
+    mshow.add_argument("--json", action="store_true", help="输出JSON")
+
     backup = sub.add_parser("backup", help="备份数据库")
     backup.add_argument("dest")
     _add_check_commands(sub)
@@ -229,6 +235,27 @@ def cmd_staff(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_merchants(args: argparse.Namespace) -> int:
+    from app.core.merchants import merchants_json
+    from app.core.money import format_money, format_month
+    from app.core.tagging import MERCHANT_TAG_LABELS
+
+    _open(args)
+    month = _month_arg(args.month)
+    data = merchants_json(month)
+    if args.json:
+        print(json.dumps(data, ensure_ascii=False, indent=1))
+        return EXIT_OK
+    fig = data["figures"]
+    print(f"{format_month(month)} 商户 活跃 {fig['active']} 新增 {fig['new']} 流失 {fig['lost']} "
+          f"留存率 {fig['retention'] or '-'}")
+    for m in data["merchants"]:
+        tag = MERCHANT_TAG_LABELS.get(m["tag"] or "", "-")
+        print(f"{m['merchant_no']:<16}{m['name'][:12]:<14}{tag:<6}{format_money(m['volume_fen']):>16} "
+              f"最近交易 {m['last_txn'] or '-'} 下次回访 {m['due'] or '-'}")
+    return EXIT_OK
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from app.core.agents import has_agents
     from app.io.demo_load import load_demo
@@ -329,7 +356,7 @@ def run_gui(args: argparse.Namespace) -> int:
 
 COMMANDS = {"init": cmd_init, "import": cmd_import, "statement": cmd_statement, "demo": cmd_demo,
             "backup": cmd_backup, "reconcile": cmd_reconcile, "whatif": cmd_whatif,
-            "resettle": cmd_resettle, "staff": cmd_staff}
+            "resettle": cmd_resettle, "staff": cmd_staff, "merchants": cmd_merchants}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 
 from app.core.analytics import TeamFigures, ratio_ppm, team_figures
 from app.core.closing import holding_periods
+from app.core.merchant_care import ticket_rows
 from app.core.money import Fen, month_first_day, month_last_day, month_of, prev_month
 from app.core.settlement import load_context, txn_months
 from app.core.vocabulary import COUNTED
@@ -498,6 +499,8 @@ def load_dashboard(month: str, today: dt.date, days_ahead: int = 7, progress=Non
     churn = churn_risk(month)
     report(90, "今日回访")
     follow = todays_followups(today)
+    # open tickets past their type's response time (服务标准), the most overdue first
+    overdue = [t for t in ticket_rows(open_only=True) if t.overdue]
     report(100, "完成")
     return Dashboard(month, today, summary, series, top, bottom, warnings, churn, follow,
-                     last_transaction_day())
+                     last_transaction_day(), extra={"overdue_tickets": overdue})

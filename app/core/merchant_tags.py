@@ -16,25 +16,18 @@ the raw transactions of earlier months.  The tag rule itself is ``app.core.taggi
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from app.core.analytics import divide_half_up
 from app.core.money import month_first_day, month_last_day, prev_month
 from app.core.scans import COUNTED
-from app.core.tagging import MerchantFacts, MerchantThresholds, merchant_tag
+from app.core.tagging import MerchantTagger, MerchantThresholds
 from app.models import database
 
 _IN_CHUNK = 500
 
 Progress = Callable[[int, str], None]
-
-
-def _day(value: object) -> dt.date:
-    if isinstance(value, dt.date):
-        return value
-    return dt.date.fromisoformat(str(value)[:10])
 
 
 def _shift(month: str, back: int) -> str:
@@ -188,24 +181,22 @@ def compute_tags(month: str, progress: Progress | None = None) -> TagRun:
         "FROM merchant_month WHERE month <= ? GROUP BY merchant_no",
         (month, m1, m2, loyal_from, month),
     ).fetchall()
+    tagger = MerchantTagger(first, last, thresholds)
     out: list[tuple] = []
     counts = dict.fromkeys(("dormant", "churn_risk", "new", "growing", "loyal", "regular"), 0)
     for merchant, v0, v1, v2, first_day, last_day, active_months in rows:
-        first_month = str(first_day)[:7]
+        first_day, last_day = str(first_day)[:10], str(last_day)[:10]
+        first_month = first_day[:7]
         total, n = 0, 0
         # "before" counts only the months on or after the first counted transaction
         if first_month <= m1:
             total, n = total + v1, n + 1
         if first_month <= m2:
             total, n = total + v2, n + 1
-        facts = MerchantFacts(
-            volume=v0, before_total=total, before_months=n, first_day=_day(first_day),
-            last_day=_day(last_day), loyal=active_months >= thresholds.loyal_months,
-        )
-        tag = merchant_tag(facts, first, last, thresholds)
+        tag = tagger.tag(v0, total, n, first_day, last_day, active_months >= thresholds.loyal_months)
         counts[tag] += 1
         before = divide_half_up(total, n) if n else None  # shown; the tag compares exactly
-        out.append((month, merchant, tag, v0, before, str(first_day), str(last_day)))
+        out.append((month, merchant, tag, v0, before, first_day, last_day))
     with database.atomic():
         database.execute_sql("DELETE FROM merchant_tag WHERE month = ?", (month,))
         database.cursor().executemany(

@@ -11,7 +11,7 @@ Agents (``agent_trend_tag``, the rule of the 代理商 page since it was written
 流失风险 below 70 % of the mean of the two months before, 潜力 above 130 %, 忠诚 with
 volume in each of the last six months; the months before count even when empty.
 
-Merchants (``merchant_tag``, DOMAIN §9), the first that applies: 沉睡 dormant (no counted
+Merchants (``MerchantTagger``, DOMAIN §9), the first that applies: 沉睡 dormant (no counted
 transaction in the last 30 days of m) · 流失风险 churn risk (V(m) < 50 % of before, or none
 in the last 15 days) · 新商户 new (first counted transaction in m) · 潜力增长 growing
 (V(m) ≥ 130 % of before) · 忠诚 loyal (counted transactions in each of the last 3 months) ·
@@ -124,32 +124,35 @@ class MerchantThresholds:
         return cls(**values)
 
 
-@dataclass(frozen=True)
-class MerchantFacts:
-    """What a merchant's tag at the end of month m is decided on."""
+class MerchantTagger:
+    """The tag of a merchant at the end of the month ``month_first``..``month_last``.
 
-    volume: int  # V(m), signed counted volume in fen
-    before_total: int  # sum of V(m−1), V(m−2) over the months that count as before
-    before_months: int  # how many of them count (0, 1 or 2)
-    first_day: dt.date  # first counted transaction, ever
-    last_day: dt.date  # last counted transaction up to m's last day
-    loyal: bool  # counted transactions in each of the last ``loyal_months`` months
+    Days are ISO texts (``YYYY-MM-DD``: they sort as the days do), so that tagging 80,000
+    merchants parses no date; the cut-off days are worked out once."""
 
+    def __init__(self, month_first: dt.date, month_last: dt.date, t: MerchantThresholds):
+        self.t = t
+        self.first = month_first.isoformat()
+        # the last N days of m are the N calendar days ending on its last day: a merchant
+        # whose last counted transaction is on or before the day before them has none
+        self.dormant_upto = (month_last - dt.timedelta(days=t.dormant_days)).isoformat()
+        self.quiet_upto = (month_last - dt.timedelta(days=t.churn_days)).isoformat()
 
-def merchant_tag(facts: MerchantFacts, month_first: dt.date, month_last: dt.date,
-                 t: MerchantThresholds) -> str:
-    """The tag of a merchant at the end of the month ``month_first``..``month_last``."""
-    # the last N days of m are the N calendar days ending on its last day
-    if facts.last_day <= month_last - dt.timedelta(days=t.dormant_days):
-        return "dormant"
-    if facts.last_day <= month_last - dt.timedelta(days=t.churn_days) or falls_below(
-        facts.volume, facts.before_total, facts.before_months, t.churn_pct
-    ):
-        return "churn_risk"
-    if facts.first_day >= month_first:
-        return "new"
-    if rises_to(facts.volume, facts.before_total, facts.before_months, t.growing_pct):
-        return "growing"
-    if facts.loyal:
-        return "loyal"
-    return "regular"
+    def tag(self, volume: int, before_total: int, before_months: int, first_day: str,
+            last_day: str, loyal: bool) -> str:
+        """``volume`` V(m); ``before_total`` the sum of the months that count as before and
+        ``before_months`` how many they are (0–2); ``first_day`` its first counted
+        transaction ever, ``last_day`` its last up to m's end; ``loyal`` counted
+        transactions in each of the last ``loyal_months`` months."""
+        t = self.t
+        if last_day <= self.dormant_upto:
+            return "dormant"
+        if last_day <= self.quiet_upto or falls_below(volume, before_total, before_months, t.churn_pct):
+            return "churn_risk"
+        if first_day >= self.first:
+            return "new"
+        if rises_to(volume, before_total, before_months, t.growing_pct):
+            return "growing"
+        if loyal:
+            return "loyal"
+        return "regular"

@@ -44,10 +44,33 @@ def export_rows(
     sheet_title: str = "导出",
 ) -> int:
     """Write ``headers`` and ``rows`` to the xlsx file ``path``; returns the rows written."""
+    return export_sheets(path, [(sheet_title, headers, rows)])
+
+
+def export_sheets(
+    path: str | Path, sheets: Sequence[tuple[str, Sequence[str], Iterable[Sequence[object]]]]
+) -> int:
+    """Write several (title, headers, rows) sheets into one xlsx file; returns the rows written."""
     wb = Workbook(write_only=False)
-    ws = wb.active
-    assert ws is not None
-    ws.title = _sheet_title(sheet_title)
+    first = wb.active
+    assert first is not None
+    n = 0
+    for i, (title, headers, rows) in enumerate(sheets):
+        ws = first if i == 0 else wb.create_sheet()
+        ws.title = _sheet_title(title)
+        n += _write_sheet(ws, headers, rows)
+    path = Path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        wb.save(str(path))
+    except PermissionError:
+        raise UserError(f"无法写入 {path}:文件可能正在 Excel 中打开,请关闭后再试") from None
+    except OSError as exc:
+        raise UserError(f"无法写入 {path}:{exc}") from None
+    return n
+
+
+def _write_sheet(ws, headers: Sequence[str], rows: Iterable[Sequence[object]]) -> int:
     bold = Font(bold=True)
     fill = PatternFill("solid", fgColor="ECEFF1")
     widths = [len(str(h)) for h in headers]
@@ -65,14 +88,6 @@ def export_rows(
     for c, w in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(c)].width = min(60, max(8, w + 2))
     ws.freeze_panes = "A2"
-    path = Path(path)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        wb.save(str(path))
-    except PermissionError:
-        raise UserError(f"无法写入 {path}:文件可能正在 Excel 中打开,请关闭后再试") from None
-    except OSError as exc:
-        raise UserError(f"无法写入 {path}:{exc}") from None
     return n
 
 

@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
 from app.core import dashboard as service
 from app.core.money import format_money, format_month
 from app.views.errors import show_error
+from app.views.merchant_care import ticket_columns
 from app.views.page import Page
 from app.views.table_export import add_export_action
 from app.views.table_model import Column, RowsModel, int_column, money_column
@@ -239,6 +240,12 @@ class DashboardPage(Page):
         mid.addWidget(self.follow_box, 3)
         lay.addLayout(mid)
 
+        self.overdue_model = RowsModel(ticket_columns(), [], self)
+        self.overdue_table = self._table(self.overdue_model, "超时工单")
+        self.overdue_table.setMinimumHeight(160)
+        self.overdue_box = self._section("超时工单:超过服务标准响应时限仍未解决", self.overdue_table)
+        lay.addWidget(self.overdue_box)
+
         self.warn_model = RowsModel(warning_columns(), [], self)
         self.warn_table = self._table(self.warn_model, "考核预警")
         self.warn_table.setMinimumHeight(240)
@@ -359,6 +366,10 @@ class DashboardPage(Page):
         self.churn_model.set_rows(d.churn)
         self.churn_box.title_label.setText(  # type: ignore[attr-defined]
             f"流失风险:团队交易额连续三个月下降的代理({len(d.churn)} 人)")
+        overdue = d.extra.get("overdue_tickets") or []
+        self.overdue_model.set_rows(overdue)  # type: ignore[arg-type]
+        self.overdue_box.title_label.setText(  # type: ignore[attr-defined]
+            f"超时工单:超过服务标准响应时限仍未解决({len(overdue)} 张)")  # type: ignore[arg-type]
         self.follow_model.set_rows(d.followups)
         self.follow_box.title_label.setText(f"今日回访({len(d.followups)} 条)")  # type: ignore[attr-defined]
         last = f"交易数据截至 {d.last_data_day}" if d.last_data_day else "尚无交易数据"

@@ -44,6 +44,8 @@ PAGES: list[tuple[str, str, str]] = [
     ("机具", "app.views.terminals", "TerminalsPage"),
     ("押金", "app.views.deposits", "DepositsPage"),
     ("商户", "app.views.merchants", "MerchantsPage"),
+    ("商户维护", "app.views.merchant_care", "MerchantCarePage"),
+    ("商户分析", "app.views.merchant_analysis", "MerchantAnalysisPage"),
     ("工单", "app.views.tickets", "TicketsPage"),
     ("团队", "app.views.team", "TeamPage"),
     ("交易导入", "app.views.import_wizard", "ImportPage"),

@@ -244,3 +244,25 @@ def test_agent_trend_tag_keeps_the_agents_rule():
     assert agent_trend_tag([1301, 1000, 1000, 1, 1, 1]) == "潜力"
     assert agent_trend_tag([1000, 1000, 1000, 1, 1, 0]) is None
     assert agent_trend_tag([5, 0, 0, 0, 0, 0]) is None  # no before: no comparison
+
+
+def test_merchants_show_json_from_the_transactions_alone(shop, tmp_path, db):
+    """Before any staff, merchant or ticket is imported the command still tags the
+    merchants from their transactions: owner null, due by the cadence, no ticket figures."""
+    import json
+    import subprocess
+    import sys
+
+    steady(shop, "M_S", 1000, 1000, 1000, last="2026-10-20")
+    db.close()
+    out = subprocess.run([sys.executable, "-m", "app", "--db", str(tmp_path / "posdesk.db"), "merchants",
+                          "show", "2026-10", "--json"], capture_output=True, text=True, encoding="utf-8",
+                         timeout=300)
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    # loyal, never contacted: due = first counted transaction 08-10 + 30 days = 09-09
+    assert data["merchants"] == [{"merchant_no": "M_S", "name": "", "owner": None, "tag": "loyal",
+                                  "volume_fen": 1000, "last_txn": "2026-10-20", "due": "2026-09-09"}]
+    fig = data["figures"]
+    assert (fig["active"], fig["new"], fig["lost"], fig["retention"]) == (1, 0, 0, "1")
+    assert (fig["satisfaction_avg"], fig["resolution_share"], fig["avg_handling_hours"]) == (None, None, None)
