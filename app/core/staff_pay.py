@@ -40,7 +40,6 @@ from app.core.team import (
     load_owner_spans,
     parse_tiers,
     tier_bonus,
-    txn_merchant_sql,
 )
 from app.models import database
 
@@ -164,13 +163,41 @@ def _activation_sql() -> str:
     )
 
 
+DAY_TABLE = "tmp_merchant_day"
+
+
+def _load_days(month: str) -> None:
+    """One pass over the month's counted transactions: their signed sums per merchant
+    number (or, when blank, per terminal) and day, into ``tmp_merchant_day``; then the
+    bound merchants of the terminals that need one (blank-merchant transactions, or
+    activated in the month)."""
+    db = database.obj
+    db.execute_sql(f'DROP TABLE IF EXISTS temp."{DAY_TABLE}"')
+    db.execute_sql(
+        f'CREATE TEMP TABLE "{DAY_TABLE}" AS SELECT merchant_no AS mno, '
+        "CASE WHEN merchant_no = '' THEN terminal_id ELSE 0 END AS tid, date AS day, "
+        f"SUM(amount) AS vol FROM txn WHERE month = ? AND status IN {COUNTED} GROUP BY 1, 2, 3",
+        (month,),
+    )
+    first, last = month_first_day(month).isoformat(), month_last_day(month).isoformat()
+    load_bound_merchants(
+        f'SELECT tid FROM "{DAY_TABLE}" WHERE tid != 0 UNION SELECT id FROM terminal '
+        "WHERE merchant_no = '' AND COALESCE(activated_on, first_tx_on) BETWEEN ? AND ?",
+        (first, last),
+    )
+
+
 def _volume_sql() -> str:
-    join, expr = txn_merchant_sql("x")
+    # two joins, each on a plain column, so that the owners' spans are looked up by index
     return (
-        f"SELECT o.staff_id, x.date, SUM(x.amount) FROM txn x {join} "
-        f'JOIN "{SPAN_TABLE}" o ON o.merchant_no = {expr} AND x.date >= o.start '
-        f"AND x.date < o.finish WHERE x.month = ? AND x.status IN {COUNTED} "
-        "GROUP BY o.staff_id, x.date"
+        "SELECT staff_id, day, SUM(vol) FROM ("
+        f'SELECT o.staff_id AS staff_id, d.day AS day, d.vol AS vol FROM "{DAY_TABLE}" d '
+        f'JOIN "{SPAN_TABLE}" o ON o.merchant_no = d.mno AND d.day >= o.start '
+        "AND d.day < o.finish WHERE d.tid = 0 UNION ALL "
+        f'SELECT o.staff_id, d.day, d.vol FROM "{DAY_TABLE}" d '
+        f'JOIN "{BOUND_TABLE}" bm ON bm.terminal_id = d.tid '
+        f'JOIN "{SPAN_TABLE}" o ON o.merchant_no = bm.merchant_no AND d.day >= o.start '
+        "AND d.day < o.finish WHERE d.tid != 0) GROUP BY staff_id, day"
     )
 
 
@@ -213,9 +240,10 @@ def compute_statements(month: str) -> list[tuple]:
     plans = plans_in_force(month, [(m[0], m[1], m[2]) for m in members])
     first, last = month_first_day(month), month_last_day(month)
     month_days = last.day
+    _load_days(month)
     acts = _counts_by_day(_activation_sql(), (first.isoformat(), last.isoformat()))
     need_all = any(p.scope == "all" for p in plans.values())
-    vols = _counts_by_day(_volume_sql(), (month,))
+    vols = _counts_by_day(_volume_sql(), ())
     all_acts: dict[str, int] = defaultdict(int)
     all_vols: dict[str, int] = {}
     if need_all:
@@ -224,8 +252,7 @@ def compute_statements(month: str) -> list[tuple]:
                 all_acts[d] += n
         all_vols = {
             str(d): v for d, v in database.obj.execute_sql(
-                f"SELECT date, SUM(amount) FROM txn WHERE month = ? AND status IN {COUNTED} "
-                "GROUP BY date", (month,))
+                f'SELECT day, SUM(vol) FROM "{DAY_TABLE}" GROUP BY day')
         }
     adjustments = dict(database.obj.execute_sql(
         "SELECT staff_id, SUM(amount) FROM staff_adjustment WHERE month = ? GROUP BY staff_id",
@@ -276,8 +303,7 @@ def compute_statements(month: str) -> list[tuple]:
 
 
 def prepare() -> None:
-    """Load the temporary tables of bound merchants and owner spans (once per compute)."""
-    load_bound_merchants()
+    """Load the temporary table of owner spans (once per compute)."""
     load_owner_spans()
 
 
@@ -299,6 +325,7 @@ def compute_months(months: Iterable[str]) -> int:
             f"INSERT INTO staff_statement ({', '.join(STATEMENT_COLUMNS)}) VALUES ({marks})", rows
         )
         written += len(rows)
+    database.obj.execute_sql(f'DROP TABLE IF EXISTS temp."{DAY_TABLE}"')
     return written
 
 

@@ -152,10 +152,12 @@ BOUND_TABLE = "tmp_terminal_merchant"
 SPAN_TABLE = "tmp_owner_span"
 
 
-def load_bound_merchants() -> None:
+def load_bound_merchants(only: str = "", params: tuple = ()) -> None:
     """Fill the temporary table ``tmp_terminal_merchant(terminal_id, merchant_no)`` with
     every terminal's bound merchant: the activation record's merchant number, else that of
-    its earliest transaction (time, then id, any status) that has one."""
+    its earliest transaction (time, then id, any status) that has one.  ``only``: a SQL
+    query of terminal ids (with ``params``) whose earliest transaction is looked for;
+    the others are bound by their activation record alone."""
     db = database.obj
     db.execute_sql(
         f'CREATE TEMP TABLE IF NOT EXISTS "{BOUND_TABLE}" '
@@ -169,7 +171,10 @@ def load_bound_merchants() -> None:
         f'INSERT INTO "{BOUND_TABLE}" SELECT b.id, b.m FROM ('
         "SELECT t.id AS id, (SELECT x.merchant_no FROM txn x WHERE x.terminal_id = t.id "
         "AND x.merchant_no != '' ORDER BY x.time, x.id LIMIT 1) AS m "
-        "FROM terminal t WHERE t.merchant_no = '') b WHERE b.m IS NOT NULL"
+        "FROM terminal t WHERE t.merchant_no = ''"
+        + (f" AND t.id IN ({only})" if only else "")
+        + ") b WHERE b.m IS NOT NULL",
+        params,
     )
 
 
