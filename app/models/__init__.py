@@ -538,3 +538,28 @@ class CompanyReport(BaseModel):
 
 
 ALL_MODELS.append(CompanyReport)
+
+
+class DepositEntry(BaseModel):
+    """A deposit handled at the desk (押金收付): ``kind`` receive | refund | forfeit, an
+    amount in fen (> 0), how it was paid, its day and month, and the receipt number
+    printed on its 收据 (migration 0014).  Not touched by the month compute."""
+
+    id = AutoField()
+    receipt_no = CharField(unique=True)
+    kind = CharField()
+    agent = ForeignKeyField(Agent, on_delete="RESTRICT")
+    agent_id: int
+    product = ForeignKeyField(Product, null=True, on_delete="RESTRICT")
+    product_id: int | None
+    terminal = ForeignKeyField(Terminal, null=True, on_delete="RESTRICT")
+    terminal_id: int | None
+    amount = IntegerField()
+    method = CharField()
+    day = DateField()
+    month = CharField(index=True)
+    note = TextField(default="")
+    created_at = DateTimeField(default=_now)
+
+
+ALL_MODELS.append(DepositEntry)

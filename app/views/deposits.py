@@ -12,14 +12,19 @@ from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
     QLabel,
+    QPushButton,
     QSplitter,
     QVBoxLayout,
     QWidget,
 )
 
+from app.core import deposit_entries as desk
 from app.core import deposits as svc
-from app.core.money import format_money
+from app.core.errors import Changes, UserError
+from app.core.money import format_money, format_month
+from app.core.months import working_month
 from app.core.terminals import products
+from app.views.changes import announce
 from app.views.page import Loader, Page
 from app.views.table_model import Column, RowsModel, int_column, money_column
 from app.views.widgets import DataTable, DateEdit, SearchBox, hint_label, title_label
@@ -29,13 +34,27 @@ def ledger_columns() -> list[Column]:
     return [
         Column("代理编号", "code", width=90),
         Column("代理名称", "name", width=90),
-        int_column("机具数", "terminals"),
+        int_column("机具数", "terminals", total=True),
         money_column("应交押金", "owed"),
         money_column("分润扣除", "deducted"),
         money_column("现金已交", "cash"),
         money_column("已退还", "refunded"),
         money_column("已没收", "forfeited"),
         money_column("仍持有", "held"),
+    ]
+
+
+def desk_columns() -> list[Column]:
+    return [
+        Column("收据编号", "receipt_no", width=120),
+        Column("日期", "day", width=96),
+        Column("操作", "kind_label", width=70, align="center"),
+        Column("代理", lambda e: f"{e.agent_code} {e.agent_name}", width=130),
+        Column("产品", "product", width=110),
+        Column("机具SN", "sn", width=130),
+        money_column("金额", "amount", width=100, total=False),  # 收 and 退 do not add up
+        Column("方式", "method_label", width=80),
+        Column("备注", "note"),
     ]
 
 
@@ -54,6 +73,7 @@ def detail_columns() -> list[Column]:
 class DepositsPage(Page):
     nav_title = "押金"
     watches = frozenset({"deposits", "statements", "months", "terminals", "imports"})
+    last_receipt = None
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -64,6 +84,13 @@ class DepositsPage(Page):
         head.addWidget(title_label("押金"))
         head.addWidget(hint_label("首次下发时按代理当日政策收取;激活且在押金期限内退还,丢失或超期没收。数据截至最近一次月结计算。"))
         head.addStretch(1)
+        self.desk_buttons: dict[str, QPushButton] = {}
+        for kind, label in desk.KINDS.items():
+            btn = QPushButton(label)
+            btn.clicked.connect(lambda _c=False, k=kind: self.desk_entry(k))
+            head.addWidget(btn)
+            self.desk_buttons[kind] = btn
+        self.desk_buttons["receive"].setProperty("primary", True)
         outer.addLayout(head)
         bar = QHBoxLayout()
         self.search = SearchBox("搜索代理编号或名称 (Ctrl+F)")
@@ -108,7 +135,30 @@ class DepositsPage(Page):
         self.details.setModel(self.detail_model)
         bl.addWidget(self.details)
         split.addWidget(bottom)
-        split.setSizes([440, 220])
+        desk_box = QWidget()
+        dl = QVBoxLayout(desk_box)
+        dl.setContentsMargins(0, 4, 0, 0)
+        desk_bar = QHBoxLayout()
+        self.desk_title = QLabel("柜台押金收付")
+        self.desk_title.setObjectName("figure")
+        desk_bar.addWidget(self.desk_title)
+        desk_bar.addStretch(1)
+        self.reprint_btn = QPushButton("打印收据")
+        self.reprint_btn.clicked.connect(self.reprint)
+        self.cancel_btn = QPushButton("撤销所选")
+        self.cancel_btn.clicked.connect(self.cancel_entry)
+        desk_bar.addWidget(self.reprint_btn)
+        desk_bar.addWidget(self.cancel_btn)
+        dl.addLayout(desk_bar)
+        self.desk_model = RowsModel(desk_columns())
+        self.desk_table = DataTable()
+        self.desk_table.setModel(self.desk_model)
+        dl.addWidget(self.desk_table)
+        self.desk_figures = QLabel()
+        self.desk_figures.setObjectName("summary")
+        dl.addWidget(self.desk_figures)
+        split.addWidget(desk_box)
+        split.setSizes([360, 180, 200])
         outer.addWidget(split, 1)
         self.totals = QLabel()
         self.totals.setObjectName("summary")
@@ -135,11 +185,71 @@ class DepositsPage(Page):
         pid = self.product.currentData()
         since = self.since.date_value() if self.use_dates.isChecked() else None
         until = self.until.date_value() if self.use_dates.isChecked() else None
-        self.loader.load(lambda: svc.ledger(pid, since, until), self._loaded)
+        def job():
+            entries = desk.entries()
+            month = entries[-1].month if entries else working_month()  # the latest entry's
+            return (svc.ledger(pid, since, until), entries, desk.month_figures(month))
 
-    def _loaded(self, rows) -> None:
+        self.loader.load(job, self._loaded)
+
+    def _loaded(self, result) -> None:
+        rows, entries, figures = result
         self.model.set_rows(rows)
         self.apply_filter()
+        self.desk_model.set_rows(entries)
+        self.desk_figures.setText(
+            f"{format_month(figures.month)}:收押金 {format_money(figures.received)},"
+            f"退押金 {format_money(figures.refunded)},没收 {format_money(figures.forfeited)}"
+            f"({figures.entries} 笔);月末柜台在押现金 {format_money(figures.in_hand_at_end)}")
+
+    # ------------------------------------------------------------ desk entries
+    def desk_entry(self, kind: str) -> desk.Entry | None:
+        """Open the 收押金 / 退押金 / 没收 dialog for the selected agent; print its receipt."""
+        from app.views.deposit_desk import DepositEntryDialog, print_receipt
+        from app.views.errors import show_error, show_info
+
+        current = self.table.current_object()
+        dialog = DepositEntryDialog(kind, current.code if current is not None else "", self)
+        self._dialog = dialog  # for tests
+        if not dialog.exec() or dialog.entry is None:
+            return None
+        entry = dialog.entry
+        announce(Changes({"deposits"}, {entry.month}, f"{entry.kind_label} {entry.receipt_no}"))
+        try:
+            path = print_receipt(entry)
+        except OSError as exc:
+            show_error(self, f"收据未能保存:{exc}")
+        else:
+            self.last_receipt = path
+            show_info(self, f"已记入{entry.kind_label} {format_money(entry.amount)}"
+                            f"(收据 {entry.receipt_no})。\n收据已保存:{path}")
+            open_file(path)
+        return entry
+
+    def reprint(self) -> None:
+        from app.views.deposit_desk import print_receipt
+        from app.views.errors import show_error
+
+        e = self.desk_table.current_object()
+        if e is None:
+            show_error(self, "请先在「柜台押金收付」中选中一笔")
+            return
+        self.last_receipt = print_receipt(e)
+        open_file(self.last_receipt)
+
+    def cancel_entry(self) -> None:
+        from app.views.errors import confirm, show_error
+
+        e = self.desk_table.current_object()
+        if e is None:
+            show_error(self, "请先在「柜台押金收付」中选中一笔")
+            return
+        if not confirm(self, f"撤销{e.kind_label} {format_money(e.amount)}(收据 {e.receipt_no})吗?"):
+            return
+        try:
+            announce(desk.cancel(e.id))
+        except UserError as exc:
+            show_error(self, exc)
 
     def apply_filter(self) -> None:
         text = self.search.text().strip().lower()
@@ -175,3 +285,14 @@ class DepositsPage(Page):
     def prepare_screenshot(self) -> None:
         if self.model.rowCount():
             self.table.selectRow(0)
+
+
+def open_file(path) -> None:
+    """Show a written file with the system's viewer (not in tests: offscreen)."""
+    from PySide6.QtCore import QUrl
+    from PySide6.QtGui import QDesktopServices
+    from PySide6.QtWidgets import QApplication
+
+    if QApplication.platformName() in ("offscreen", "minimal"):
+        return
+    QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))

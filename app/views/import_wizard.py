@@ -5,15 +5,17 @@ read the report.  The 导入记录 tab lists every batch and undoes one while it
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
     QFrame,
     QHBoxLayout,
     QLabel,
+    QMenu,
     QPlainTextEdit,
     QPushButton,
     QSplitter,
@@ -27,6 +29,7 @@ from app.core import imports as history_svc
 from app.core.errors import Changes, UserError
 from app.io import detect
 from app.io.reader import KIND_LABELS, KINDS, list_profiles
+from app.io.templates import template_order
 from app.views.changes import announce
 from app.views.errors import confirm, show_error
 from app.views.page import Loader, Page
@@ -170,6 +173,32 @@ class ImportWizard(QWidget):
         layout.addLayout(nav)
         self.go(0)
 
+    def _template_chosen(self, kind: str, _checked: bool = False) -> None:
+        self.save_template(kind)
+
+    def save_template(self, kind: str, path: Path | None = None) -> Path | None:
+        """Write the import template of ``kind`` (asks where unless ``path`` is given)."""
+        from app.io.templates import template_file_name, write_template
+        from app.views.errors import show_info
+
+        if path is None:
+            folder = str(QSettings().value("export/folder", "") or Path.home())
+            chosen, _ = QFileDialog.getSaveFileName(
+                self, "保存导入模板", str(Path(folder) / template_file_name(kind)),
+                "Excel 工作簿 (*.xlsx)")
+            if not chosen:
+                return None
+            path = Path(chosen if chosen.lower().endswith(".xlsx") else chosen + ".xlsx")
+            QSettings().setValue("export/folder", str(path.parent))
+        try:
+            write_template(kind, path)
+        except (OSError, UserError) as exc:
+            show_error(self, f"模板未能保存:{exc}")
+            return None
+        show_info(self, f"已保存{KIND_LABELS.get(kind, kind)}导入模板:\n{path}\n\n"
+                        "填好后把文件拖到这里导入;各列的规则见模板里的「说明」页。")
+        return path
+
     # ------------------------------------------------------------ steps
     def _pick_step(self) -> QWidget:
         w = QWidget()
@@ -185,6 +214,14 @@ class ImportWizard(QWidget):
         remove.clicked.connect(self.remove_selected)
         row.addWidget(pick)
         row.addWidget(remove)
+        self.template_button = QPushButton("下载模板")
+        self.template_button.setToolTip("每种导入一个 Excel 模板:中文表头、一行示例、「说明」页写明每列的规则")
+        menu = QMenu(self.template_button)
+        for kind in template_order():
+            act = menu.addAction(f"{KIND_LABELS.get(kind, kind)}模板…")
+            act.triggered.connect(functools.partial(self._template_chosen, kind))
+        self.template_button.setMenu(menu)
+        row.addWidget(self.template_button)
         row.addWidget(hint_label("自动识别文件类型、支付公司导出格式和编码;识别不对可在下一步改。"))
         row.addStretch(1)
         layout.addLayout(row)

@@ -63,9 +63,36 @@ def export_view(parent: QWidget | None, view: QAbstractItemView, name: str) -> P
 
 
 def add_export_action(view: QAbstractItemView, name: str) -> QAction:
-    """Add 「导出Excel…」 to the table's right-click menu."""
+    """Name the table for 「导出Excel…」 (a ``DataTable`` has it on its right-click menu
+    already); any other view gets the command added to its menu."""
+    from app.views.widgets import DataTable
+
     action = QAction("导出Excel…", view)
     action.triggered.connect(lambda: export_view(view, view, name))
+    if isinstance(view, DataTable):
+        view.name = view.name or name
+        view.tools.restore_columns()
+        return action
     view.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
     view.addAction(action)
     return action
+
+
+def export_shown(table, name: str, path: str | Path | None = None) -> Path | None:
+    """Write what ``table`` (a ``DataTable``) shows: its visible columns, its filtered rows
+    in order.  Asks where unless ``path`` is given; returns the file written."""
+    from app.views.errors import show_error, show_info
+    from app.views.table_tools import shown_texts
+
+    target = Path(path) if path is not None else ask_path(table, name)
+    if target is None:
+        return None
+    headers, rows = shown_texts(table)
+    try:
+        n = export_rows(target, headers, rows, sheet_title=name[:31])
+    except Exception as exc:  # UserError shown as is; a defect is logged
+        show_error(table, exc)
+        return None
+    if path is None:
+        show_info(table, f"已导出 {n} 行到\n{target}")
+    return target

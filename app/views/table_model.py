@@ -59,6 +59,8 @@ class Column:
     width: int = 0  # initial width in pixels; 0 = let the view decide
     tooltip: str = ""
     red_if_negative: bool = False
+    total: bool = False  # summed in the table's totals row (over the rows shown)
+    money: bool = False  # int fen, shown as money (the totals row formats it so)
 
     def __post_init__(self) -> None:
         g = self.get
@@ -71,8 +73,9 @@ class Column:
 
 
 def money_column(header: str, get: Any, width: int = 110, **kw: Any) -> Column:
+    kw.setdefault("total", True)
     return Column(header, get, fmt=lambda v: "" if v is None else format_money(v), align="right",
-                  width=width, red_if_negative=True, **kw)
+                  width=width, red_if_negative=True, money=True, **kw)
 
 
 def rate_column(header: str, get: Any, width: int = 80, **kw: Any) -> Column:
@@ -107,6 +110,7 @@ class RowsModel(QAbstractTableModel):
         self._ordered: list[Any] = self._all  # every row in the current sort order
         self._shown: list[Any] = list(self._all)
         self._filter: Callable[[Any], bool] | None = None
+        self._quick = ""  # the table's own 筛选 (app.views.table_tools), on top of _filter
         self._sort: tuple[int, Qt.SortOrder] | None = None
 
     # ------------------------------------------------------------ data in
@@ -126,6 +130,13 @@ class RowsModel(QAbstractTableModel):
         self._recompute(accepted)
         self.endResetModel()
 
+    def set_quick_filter(self, text: str) -> None:
+        """Show only rows where some column's text contains ``text`` (case ignored)."""
+        self.beginResetModel()
+        self._quick = text.strip().lower()
+        self._recompute()
+        self.endResetModel()
+
     def _recompute(self, accepted: list[Any] | None = None) -> None:
         # filtering keeps the order, so a filter never sorts again
         if accepted is not None:
@@ -135,6 +146,11 @@ class RowsModel(QAbstractTableModel):
         else:
             accept = self._filter
             self._shown = [r for r in self._ordered if accept(r)]
+        if self._quick:
+            needle = self._quick
+            cols = [(c.getter, c.fmt) for c in self.columns]
+            self._shown = [r for r in self._shown
+                           if any(needle in str(fmt(get(r))).lower() for get, fmt in cols)]
 
     def _sorted(self, rows: list[Any], column: int, order: Qt.SortOrder) -> list[Any]:
         """Rows by the column's value (or sort key), blanks last in either order."""
@@ -241,7 +257,7 @@ class RowsModel(QAbstractTableModel):
         old_rows = [(self._shown[i.row()], i.column()) for i in old if i.row() < len(self._shown)]
         self._sort = (column, order)
         self._ordered = self._sorted(self._all, column, order)
-        if self._filter is None or len(self._shown) == len(self._all):
+        if (self._filter is None and not self._quick) or len(self._shown) == len(self._all):
             self._shown = list(self._ordered)
         else:
             self._shown = self._sorted(self._shown, column, order)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from PySide6.QtCore import QDate, Qt, QTimer, Signal
-from PySide6.QtGui import QGuiApplication, QKeySequence
+from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDateEdit,
@@ -16,14 +16,21 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.views.table_model import RowsModel, rows_as_tsv
+from app.views.table_model import RowsModel
+
+FOOTER_HEIGHT_PX = 24
 
 
 class DataTable(QTableView):
-    """A read-only table: row selection, sorting, fixed row height, Ctrl+C as TSV."""
+    """A read-only table: row selection, sorting, fixed row height, Ctrl+C as TSV, and the
+    tools of ``app.views.table_tools`` (right-click menu, 筛选, 显示列, 导出Excel, totals row)."""
 
-    def __init__(self, parent: QWidget | None = None, multi: bool = True):
+    def __init__(self, parent: QWidget | None = None, multi: bool = True, name: str = ""):
         super().__init__(parent)
+        from app.views.table_tools import TableTools
+
+        self.name = name  # for the export file and the remembered columns
+        self.extra_actions: list = []  # a page's own commands, added to the right-click menu
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.setSelectionMode(
             QAbstractItemView.SelectionMode.ExtendedSelection if multi
@@ -43,6 +50,7 @@ class DataTable(QTableView):
         hh.setStretchLastSection(True)
         hh.setSortIndicatorShown(True)
         hh.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+        self.tools = TableTools(self)
 
     def setModel(self, model) -> None:  # noqa: N802 - Qt name
         super().setModel(model)
@@ -53,6 +61,34 @@ class DataTable(QTableView):
             for i, col in enumerate(source.columns):
                 if col.width:
                     self.setColumnWidth(i, col.width)
+        self.tools.model_set(model)
+
+    def place_footer(self, shown: bool) -> None:
+        """Make room for the totals row under the cells (or take it away)."""
+        self._footer_shown = shown
+        self.tools.footer.setVisible(shown)
+        self.updateGeometries()
+
+    def updateGeometries(self) -> None:  # noqa: N802 - Qt name
+        super().updateGeometries()  # sets the margins for the headers
+        m = self.viewportMargins()
+        bottom = FOOTER_HEIGHT_PX if getattr(self, "_footer_shown", False) else 0
+        if m.bottom() != bottom:
+            self.setViewportMargins(m.left(), m.top(), m.right(), bottom)
+        self._move_footer()
+
+    def _move_footer(self) -> None:
+        tools = self.__dict__.get("tools")
+        if tools is None:  # Qt asks for geometries while __init__ is still running
+            return
+        footer = tools.footer
+        if footer.isVisible():
+            vp = self.viewport().geometry()
+            footer.setGeometry(vp.left(), vp.bottom() + 1, vp.width(), FOOTER_HEIGHT_PX)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt name
+        super().resizeEvent(event)
+        self._move_footer()
 
     def selected_view_rows(self) -> list[int]:
         sel = self.selectionModel()
@@ -79,13 +115,8 @@ class DataTable(QTableView):
         return self.model().index(idx.row(), 0).data(ROW_ROLE)
 
     def copy_selection(self) -> str:
-        """Copy the selected rows (all columns, with a header line) as tab-separated text."""
-        rows = self.selected_view_rows()
-        if not rows or self.model() is None:
-            return ""
-        text = rows_as_tsv(self.model(), rows)
-        QGuiApplication.clipboard().setText(text)
-        return text
+        """Copy the selected rows (the columns shown, with a header line) as tab-separated text."""
+        return self.tools.copy()
 
     def keyPressEvent(self, event) -> None:  # noqa: N802 - Qt name
         if event.matches(QKeySequence.StandardKey.Copy):

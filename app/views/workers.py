@@ -58,20 +58,29 @@ class Operation(QRunnable):
         QThreadPool.globalInstance().start(self)
         return self
 
+    def _tell(self, name: str, *args: object) -> None:
+        """Emit a signal, unless its Qt side is gone (the window closed under the job):
+        then nobody is left to tell, and the job's own transaction has decided."""
+        try:
+            getattr(self.signals, name).emit(*args)
+        except RuntimeError:
+            log.info("operation ended after its receiver was deleted")
+
     def run(self) -> None:  # worker thread
         try:
-            result = self.job(self.signals.progress.emit, self.is_cancelled)
+            result = self.job(lambda pct, text: self._tell("progress", pct, text),
+                              self.is_cancelled)
         except UserError as exc:
-            self.signals.failed.emit(str(exc))
+            self._tell("failed", str(exc))
         except Exception as exc:  # a defect (logged), or another writer held the database
             busy = busy_error(exc)
             if busy is not None:
-                self.signals.failed.emit(str(busy))
+                self._tell("failed", str(busy))
             else:
                 log.exception("background operation failed")
-                self.signals.failed.emit(BUG_MESSAGE)
+                self._tell("failed", BUG_MESSAGE)
         else:
-            self.signals.finished.emit(result)
+            self._tell("finished", result)
         finally:
             self.done.set()
             _RUNNING.discard(self)
