@@ -47,6 +47,7 @@ class Changes:
     kinds: set[str] = field(default_factory=set)
     months: set[str] = field(default_factory=set)
     message: str = ""
+    batch_id: int | None = None  # the import batch written, when the operation made one
 
 
 BUSY_MESSAGE = (

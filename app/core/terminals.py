@@ -507,12 +507,19 @@ def apply_moves(requests: list[MoveRequest], operator: str = "") -> Changes:
                      for p in plan.problems[:50]]
             more = f"\n……另有 {len(plan.problems) - 50} 处" if len(plan.problems) > 50 else ""
             raise UserError(f"有 {len(plan.problems)} 台机具不能操作,未做任何改动:\n" + "\n".join(lines) + more)
-        written = write_moves(plan, operator)
-    action = requests[0].action if requests else ""
+        action = requests[0].action if requests else ""
+        first = requests[0].sn if requests else ""
+        batch = ImportBatch.create(
+            kind="moves",
+            file_name=f"手工{ACTION_LABELS.get(action, '操作')} {first} 等 {len(requests)} 台")
+        written = write_moves(plan, operator, batch_id=batch.id)
+        batch.added = written
+        batch.save()
     skipped = f",{len(plan.skipped)} 台已有相同记录跳过" if plan.skipped else ""
     months = {month_of(r.date) for r in requests}
-    return Changes({"terminals", "deposits", "agents"}, months,
-                   f"已{ACTION_LABELS.get(action, '操作')} {written} 台机具{skipped}")
+    return Changes({"terminals", "deposits", "agents", "imports"}, months,
+                   f"已{ACTION_LABELS.get(action, '操作')} {written} 台机具{skipped}",
+                   batch_id=batch.id)
 
 
 # ------------------------------------------------------------------ stock-in (入库)

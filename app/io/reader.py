@@ -374,14 +374,20 @@ def _profile_from_json(path: Path) -> Profile:
 
 
 def load_profile(name: str) -> Profile:
-    """The profile called ``name`` (its file ``<name>.json``); UserError if there is none."""
+    """The profile called ``name`` (the office's ``导入方案/<name>.json`` first, then the
+    shipped one) or the profile file at path ``name``; UserError if there is none."""
+    from app.io.profile_store import find_path, office_profile_paths
+
     folder = profiles_dir()
     wanted = name.strip().lower()
-    for path in sorted(folder.glob("*.json")):
+    found = find_path(name, folder)
+    if found is not None:
+        return _profile_from_json(found)
+    for path in [*office_profile_paths(), *sorted(folder.glob("*.json"))]:
         if path.stem.lower() == wanted:
             return _profile_from_json(path)
     # also accept the "name" written inside a file whose file name differs
-    for path in sorted(folder.glob("*.json")):
+    for path in [*office_profile_paths(), *sorted(folder.glob("*.json"))]:
         with contextlib.suppress(UserError):
             profile = _profile_from_json(path)
             if profile.name.lower() == wanted:
@@ -391,9 +397,13 @@ def load_profile(name: str) -> Profile:
 
 
 def list_profiles() -> list[dict[str, Any]]:
-    """Name, company, description and kind of each readable profile, sorted by name."""
+    """Name, company, description, kind and origin (``office``: saved by the office, or
+    ``shipped``) of each readable profile: the office's first, each part sorted by name."""
+    from app.io.profile_store import office_profile_paths
+
     out = []
-    for path in sorted(profiles_dir().glob("*.json")):
+    office = office_profile_paths()
+    for path in [*office, *sorted(profiles_dir().glob("*.json"))]:
         try:
             p = _profile_from_json(path)
         except UserError:
@@ -404,6 +414,7 @@ def list_profiles() -> list[dict[str, Any]]:
                 "company": p.company,
                 "description": p.description,
                 "kind": p.kinds[0] if len(p.kinds) == 1 else list(p.kinds),
+                "origin": "office" if path in office else "shipped",
             }
         )
     return out

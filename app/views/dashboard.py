@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 
 from app.core import dashboard as service
 from app.core.money import format_money, format_month
+from app.views.checklist import ChecklistPanel
 from app.views.errors import show_error
 from app.views.merchant_care import ticket_columns
 from app.views.page import Page
@@ -207,6 +208,9 @@ class DashboardPage(Page):
         outer.addWidget(scroll, 1)
         lay = QVBoxLayout(body)
         lay.setContentsMargins(0, 0, 8, 0)
+        self.checklist = ChecklistPanel()
+        self.checklist.navigate.connect(self._go_to)
+        lay.addWidget(self.checklist)
 
         cards = QGridLayout()
         self.cards: dict[str, Card] = {}
@@ -286,7 +290,16 @@ class DashboardPage(Page):
         return table
 
     # ------------------------------------------------------------ data
+    def _go_to(self, title: str) -> None:
+        go_to = getattr(self.window(), "go_to", None)
+        if go_to is not None:
+            go_to(title)
+
     def refresh(self) -> None:
+        try:
+            self.checklist.refresh()
+        except Exception as exc:  # the checklist is a guide: never stop the page for it
+            show_error(self, exc)
         months = service.available_months()
         keep = self.month.currentData() or service.latest_data_month()
         self.month.blockSignals(True)
@@ -400,7 +413,7 @@ class DashboardPage(Page):
         y = QValueAxis()
         y.setLabelFormat("%.0f")
         top = max((_wan(p.volume) for p in series), default=0)
-        y.setRange(0, max(1.0, top * 1.15))
+        y.setRange(0, max(5.0, top * 1.15))  # whole 万元 ticks even with no data yet
         y.applyNiceNumbers()
         chart.addAxis(y, Qt.AlignmentFlag.AlignLeft)
         bar_series.attachAxis(y)

@@ -215,6 +215,10 @@ class DepositsPage(Page):
             return None
         entry = dialog.entry
         announce(Changes({"deposits"}, {entry.month}, f"{entry.kind_label} {entry.receipt_no}"))
+        from app.views import undo
+
+        undo.push(f"{entry.kind_label} {format_money(entry.amount)}(收据 {entry.receipt_no})",
+                  lambda: desk.cancel(entry.id))
         try:
             path = print_receipt(entry)
         except OSError as exc:

@@ -222,6 +222,10 @@ class ImportWizard(QWidget):
             act.triggered.connect(functools.partial(self._template_chosen, kind))
         self.template_button.setMenu(menu)
         row.addWidget(self.template_button)
+        self.map_button = QPushButton("建立导入方案…")
+        self.map_button.setToolTip("支付公司的导出格式不认识时:把它的列和取值对应到标准列,保存为本机构的导入方案")
+        self.map_button.clicked.connect(lambda: self.map_file())
+        row.addWidget(self.map_button)
         row.addWidget(hint_label("自动识别文件类型、支付公司导出格式和编码;识别不对可在下一步改。"))
         row.addStretch(1)
         layout.addLayout(row)
@@ -366,6 +370,30 @@ class ImportWizard(QWidget):
         self.files_model.set_rows(self.entries)
         self._update_next()
 
+    def map_file(self, entry: Entry | None = None) -> Path | None:
+        """Open 建立导入方案 for the selected file (or the first one not recognised); once a
+        profile is saved, the file is read again with it."""
+        from app.views.profile_mapper import ProfileMapperDialog
+
+        if entry is None:
+            chosen = self.files.selected_objects()
+            entry = chosen[0] if chosen else next((e for e in self.entries if e.error), None)
+        if entry is None:
+            show_error(self, "请先选择要建立导入方案的文件")
+            return None
+        kind = entry.kind if entry.kind in ("transactions", "activations") else "transactions"
+        try:
+            dialog = ProfileMapperDialog(entry.path, kind, self)
+        except UserError as exc:
+            show_error(self, exc)
+            return None
+        self.mapper = dialog  # for tests
+        if not dialog.exec() or dialog.saved is None:
+            return None
+        self.entries = [e for e in self.entries if e is not entry]
+        self.add_files([entry.path])
+        return dialog.saved
+
     def remove_selected(self) -> None:
         gone = {id(e) for e in self.files.selected_objects()}
         self.entries = [e for e in self.entries if id(e) not in gone]
@@ -463,6 +491,24 @@ class ImportWizard(QWidget):
             self.check_summary.setText(f"<b>检查通过</b>,可以导入:<br>{lines}")
         self.go(2)
 
+    def _push_undo(self, reports) -> None:
+        """An import is undone batch by batch, newest first, like 撤销所选批次."""
+        from app.views import undo
+
+        batches = [r.batch_id for r in reports if getattr(r, "batch_id", None)]
+        if not batches:
+            return
+        names = "、".join(e.path.name for e in self.entries[:2]) + (" 等" if len(self.entries) > 2 else "")
+
+        def inverse() -> Changes:
+            last = Changes()
+            for b in reversed(batches):
+                last = history_svc.undo_batch(b)
+            return Changes({"imports", "transactions", "terminals", "agents", "policies", "statements"},
+                           last.months, f"已撤销导入 {names}")
+
+        undo.push(f"导入 {names}", inverse)
+
     # ------------------------------------------------------------ step 4
     def run_import(self) -> None:
         jobs = self.jobs()
@@ -479,6 +525,7 @@ class ImportWizard(QWidget):
             months: set[str] = set()
             announce(Changes({"imports", "transactions", "terminals", "agents", "policies", "statements"}, months,
                              "导入完成"))
+            self._push_undo(reports)
             self.go(3)
 
         def failed(message: str) -> None:

@@ -40,6 +40,7 @@ if getattr(sys, "frozen", False):  # PyInstaller: resources sit next to the bund
 PAGES: list[tuple[str, str, str]] = [
     ("工作台", "app.views.dashboard", "DashboardPage"),
     ("代理商", "app.views.agents", "AgentsPage"),
+    ("产品", "app.views.products", "ProductsPage"),
     ("政策", "app.views.policies", "PoliciesPage"),
     ("机具", "app.views.terminals", "TerminalsPage"),
     ("押金", "app.views.deposits", "DepositsPage"),
@@ -160,6 +161,9 @@ class MainWindow(QMainWindow):
         self.update_status()
 
         self._add_shortcuts()
+        from app.views import undo
+
+        undo.install(self)
         self.nav.currentRowChanged.connect(self.show_page)
         hub().applied.connect(self._on_changes)
         self._restore_geometry()

@@ -39,7 +39,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.core import closing, settlement
+from app.core import closing, first_month, settlement
 from app.core.errors import Changes, UserError
 from app.core.money import ParseError, format_money, format_month, parse_money
 from app.views.changes import announce
@@ -1124,7 +1124,13 @@ class PrintStep(QWidget):
         self.op = run_with_progress(self, "生成分润单", self._render_job(ids), done, failed)
 
     def print_agents(self, ids: list[int] | None) -> None:
-        self._with_files(ids, self.page.print_paths)
+        month = self.page.month
+
+        def printed(paths: list[Path]) -> None:
+            self.page.print_paths(paths)
+            first_month.mark_printed(month)
+
+        self._with_files(ids, printed)
 
     def preview_agents(self, ids: list[int] | None) -> None:
         self._with_files(ids, self.page.open_preview)
@@ -1151,6 +1157,8 @@ class PrintStep(QWidget):
                 show_info(self, "已取消,没有写入任何文件。", "已取消")
                 return
             n = getattr(result, "count", 0)
+            if n:
+                first_month.mark_printed(month)
             show_info(self, f"已导出 {n} 张分润单、合并文件和汇总到\n{folder}", "导出完成")
 
         def failed(message: str) -> None:

@@ -351,12 +351,22 @@ class PoliciesPage(Page):
         if key is None or pid is None:
             show_error(self, "请先选择代理和产品")
             return
+        day, values = self.form.day.date_value(), self.form.values()
+        before = {v.effective_from for v in svc.policy_history(key[0], pid)}
         try:
-            changes = svc.add_policy_version(key[0], pid, self.form.day.date_value(), self.form.values())
+            changes = svc.add_policy_version(key[0], pid, day, values)
         except UserError as exc:
             show_error(self, exc, "政策未保存")
             return
         announce(changes)
+        if day not in before:  # a new version: its undo deletes it
+            from app.views import undo
+
+            agent = key[0]
+            new = next((v.id for v in svc.policy_history(agent, pid) if v.effective_from == day), None)
+            if new is not None:
+                undo.push(f"{day} 起的政策版本", lambda: svc.delete_policy(new),
+                          lambda: svc.add_policy_version(agent, pid, day, values))
         self.show_history()
 
     def bulk_apply(self) -> None:

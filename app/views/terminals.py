@@ -267,6 +267,12 @@ class MoveDialog(QDialog):
             self.applied = True
             self.result_message = changes.message
             announce(changes)
+            if changes.batch_id is not None:
+                from app.core.imports import undo_batch
+                from app.views import undo
+
+                batch = changes.batch_id
+                undo.push(changes.message.removeprefix("已"), lambda: undo_batch(batch))
             self.accept()
 
         run_with_progress(self, f"{ACTION_LABELS[self.action]}机具", job, on_done=done, cancellable=False)

@@ -772,6 +772,7 @@ def test_profile_missing_its_date_column(tmp_path):
 
 def test_a_user_profile_file_with_a_typo_is_reported(tmp_path, monkeypatch):
     monkeypatch.setattr(reader, "profiles_dir", lambda: tmp_path)
+    monkeypatch.setattr("app.io.profile_store.office_dir", lambda: None)  # no office open
     (tmp_path / "mine.json").write_text(
         json.dumps({"name": "mine", "company": "某公司", "kind": "transactions", "colums": {}}),
         encoding="utf-8",
