@@ -70,14 +70,7 @@ class FileSample:
     rows: list[list[str]]
 
     def samples(self, column: int, n: int = 3) -> list[str]:
-        seen: list[str] = []
-        for r in self.rows:
-            v = r[column] if column < len(r) else ""
-            if v and v not in seen:
-                seen.append(v)
-            if len(seen) >= n:
-                break
-        return seen
+        return self.distinct(column, n)
 
     def distinct(self, column: int, limit: int = 30) -> list[str]:
         out: list[str] = []

@@ -14,6 +14,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from app.core.errors import UserError
+from app.io.reader import KIND_LABELS
 
 
 @dataclass(frozen=True)
@@ -30,17 +31,7 @@ _RATE = "费率,如 0.60% 或 0.0060(0–10%)"
 _DATE = "日期,如 2026-10-05、2026/10/5、20261005 或 Excel 日期"
 _NAME = "最多 200 个字符"
 
-TITLES = {
-    "products": "产品",
-    "prices": "商户费率",
-    "agents": "代理商",
-    "policies": "结算政策",
-    "terminals": "终端入库",
-    "moves": "终端划拨",
-    "activations": "激活",
-    "transactions": "交易",
-    "adjustments": "调整",
-}
+TITLES = KIND_LABELS  # the names the import window shows
 
 COLUMNS: dict[str, list[Col]] = {
     "products": [

@@ -180,15 +180,23 @@ class AgentDialog(QDialog):
         return self.parent_combo.itemData(i) if i >= 0 else self.parent_combo.currentData()
 
     def save(self) -> None:
+        from app.views import undo
+
+        old = svc.agent_form(self.agent_id) if self.agent_id is not None else None
+        new = self.form()
         try:
             if self.agent_id is None:
-                changes, self.created_id = svc.create_agent(self.form())
+                changes, self.created_id = svc.create_agent(new)
             else:
-                changes = svc.update_agent(self.agent_id, self.form())
+                changes = svc.update_agent(self.agent_id, new)
         except UserError as exc:
             show_error(self, exc)
             return
         announce(changes)
+        if old is not None and self.agent_id is not None:
+            aid = self.agent_id
+            undo.push(f"修改代理 {old.code} {old.name}", lambda: svc.update_agent(aid, old),
+                      lambda: svc.update_agent(aid, new))
         self.accept()
 
 
@@ -216,12 +224,19 @@ class MoveDialog(QDialog):
         self.target.setCurrentIndex(max(self.target.findData(new_parent_id), 0))
 
     def save(self) -> None:
+        from app.views import undo
+
+        before = svc.agent_form(self.agent_id)
+        target = self.target.currentData()
         try:
-            changes = svc.move_agent(self.agent_id, self.target.currentData())
+            changes = svc.move_agent(self.agent_id, target)
         except UserError as exc:
             show_error(self, exc)
             return
         announce(changes)
+        aid, old_parent = self.agent_id, before.parent_id
+        undo.push(f"调整 {before.code} {before.name} 的上级", lambda: svc.move_agent(aid, old_parent),
+                  lambda: svc.move_agent(aid, target))
         self.accept()
 
 

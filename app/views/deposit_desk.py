@@ -28,7 +28,7 @@ from app.core.months import agency_name
 from app.core.session import database_path
 from app.core.terminals import products
 from app.io.receipts import receipt_file_name, render_receipt
-from app.views.widgets import DateEdit
+from app.views.widgets import DateEdit, warning_label
 
 
 def receipts_folder() -> Path:
@@ -82,9 +82,7 @@ class DepositEntryDialog(QDialog):
         form.addRow("日期", self.day)
         form.addRow("备注", self.note)
         lay.addLayout(form)
-        self.error = QLabel()
-        self.error.setObjectName("warning")
-        self.error.setWordWrap(True)
+        self.error = warning_label()
         lay.addWidget(self.error)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)

@@ -31,7 +31,7 @@ from app.views.changes import announce
 from app.views.errors import confirm, show_error
 from app.views.page import Loader, Page
 from app.views.table_model import Column, RowsModel, int_column, money_column, rate_column
-from app.views.widgets import DataTable, hint_label, title_label
+from app.views.widgets import DataTable, hint_label, title_label, warning_label
 
 PRODUCT_HINTS = {
     "code": "如 P01;保存后不能再改",
@@ -109,9 +109,7 @@ class FormDialog(QDialog):
             form.addRow(label, edit)
             self.fields[key] = edit
         lay.addLayout(form)
-        self.error = QLabel()
-        self.error.setObjectName("warning")
-        self.error.setWordWrap(True)
+        self.error = warning_label()
         lay.addWidget(self.error)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)

@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
-    QLabel,
     QLineEdit,
     QPushButton,
     QTableWidget,
@@ -29,7 +28,7 @@ from app.core.errors import UserError
 from app.io import profile_store
 from app.io.reader import KIND_COLUMNS, KIND_LABELS, header_key, profiles_dir
 from app.views.table_model import Column, RowsModel
-from app.views.widgets import DataTable, hint_label
+from app.views.widgets import DataTable, hint_label, warning_label
 
 MAPPABLE_KINDS = ("transactions", "activations")
 CANONICAL_VALUES = {
@@ -104,9 +103,7 @@ class ProfileMapperDialog(QDialog):
         self.preview_btn = QPushButton("预览前 10 行")
         self.preview_btn.clicked.connect(self.preview)
         row.addWidget(self.preview_btn)
-        self.error = QLabel()
-        self.error.setObjectName("warning")
-        self.error.setWordWrap(True)
+        self.error = warning_label()
         row.addWidget(self.error, 1)
         lay.addLayout(row)
         self.preview_model = RowsModel([])

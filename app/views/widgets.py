@@ -165,6 +165,14 @@ class DateEdit(QDateEdit):
         return dt.date(d.year(), d.month(), d.day())
 
 
+def warning_label(parent: QWidget | None = None) -> QLabel:
+    """The red line a form shows its refusal in (the dialog stays open)."""
+    label = QLabel(parent)
+    label.setObjectName("warning")
+    label.setWordWrap(True)
+    return label
+
+
 def hint_label(text: str, parent: QWidget | None = None, wrap: bool = False) -> QLabel:
     label = QLabel(text, parent)
     label.setObjectName("hint")

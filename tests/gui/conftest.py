@@ -38,5 +38,16 @@ def office_db(db, tmp_path):
     return Office(tmp_path).base()
 
 
+@pytest.fixture
+def window(qtbot, demo_copy, tmp_path, messages):
+    """The main window on a copy of the small demo, shown."""
+    from app.views import main_window as mw
+
+    w = mw.MainWindow(tmp_path / "posdesk.db")
+    qtbot.addWidget(w)
+    w.show()
+    return w
+
+
 def wait_loaded(qtbot, page, timeout: int = 20_000) -> None:
     qtbot.waitUntil(lambda: not page.loader.loading, timeout=timeout)

@@ -19,14 +19,6 @@ from app.views.workers import Operation, run_with_progress
 from tests.gui.conftest import wait_loaded
 
 
-@pytest.fixture
-def window(qtbot, demo_copy, tmp_path, messages):
-    w = mw.MainWindow(tmp_path / "posdesk.db")
-    qtbot.addWidget(w)
-    w.show()
-    return w
-
-
 def test_every_page_opens(qtbot, window):
     assert window.nav.count() == len(mw.PAGES)
     assert [window.nav.item(i).text() for i in range(len(mw.PAGES))] == [t for t, _m, _c in mw.PAGES]

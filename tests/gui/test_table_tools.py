@@ -10,7 +10,6 @@ from openpyxl import load_workbook
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
-from app.views import main_window as mw
 from app.views.table_export import export_shown
 from app.views.table_model import Column, RowsModel, int_column, money_column
 from app.views.widgets import DataTable
@@ -86,14 +85,6 @@ def test_hidden_columns_are_remembered(qtbot, table):
     qtbot.addWidget(other)
     other.setModel(RowsModel(columns(), ROWS))
     assert not other.isColumnHidden(0)
-
-
-@pytest.fixture
-def window(qtbot, demo_copy, tmp_path, messages):
-    w = mw.MainWindow(tmp_path / "posdesk.db")
-    qtbot.addWidget(w)
-    w.show()
-    return w
 
 
 @pytest.mark.parametrize("title", ["代理商", "机具", "押金", "政策", "交易导入"])

@@ -128,3 +128,28 @@ def test_moves_and_imports_undo_while_open_and_not_once_locked(qtbot, window, tm
     assert "无法撤销「下发 T3 等 1 台机具」" in messages[n]
     assert window.undo_action.text() == "撤销:下发 T3 等 1 台机具"
     assert Terminal.get(Terminal.sn == "T3").id
+
+
+def test_agent_edit_and_move_undo(qtbot, window):
+    from app.core import agents as svc
+    from app.views.agents import AgentDialog, MoveDialog
+
+    a3 = Agent.get(Agent.code == "A3").id
+    dialog = AgentDialog(window, a3)
+    qtbot.addWidget(dialog)
+    dialog.name.setText("王伟伟")
+    dialog.save()
+    assert Agent.get_by_id(a3).name == "王伟伟"
+    assert window.undo_action.text() == "撤销:修改代理 A3 王伟"
+    undo.undo_last(window)
+    assert Agent.get_by_id(a3).name == "王伟"
+
+    a1 = Agent.get(Agent.code == "A1").id
+    move = MoveDialog(a3, window)
+    qtbot.addWidget(move)
+    move.select(a1)
+    move.save()
+    assert Agent.get_by_id(a3).parent_id == a1
+    undo.undo_last(window)
+    assert Agent.get_by_id(a3).parent_id == Agent.get(Agent.code == "A2").id
+    assert svc.agent_form(a3).parent_id == Agent.get(Agent.code == "A2").id

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import threading
 
-import pytest
 from PySide6.QtCore import QCoreApplication, QLibraryInfo
 from PySide6.QtWidgets import QApplication, QMessageBox, QSpinBox
 
@@ -14,14 +13,6 @@ from app.models import Setting, database
 from app.views import main_window as mw
 from app.views.month_close import background
 from app.views.workers import run_with_progress
-
-
-@pytest.fixture
-def window(qtbot, demo_copy, tmp_path, messages):
-    w = mw.MainWindow(tmp_path / "posdesk.db")
-    qtbot.addWidget(w)
-    w.show()
-    return w
 
 
 def _dashboard_drawn(page) -> bool:
