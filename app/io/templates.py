@@ -118,6 +118,13 @@ COLUMNS: dict[str, list[Col]] = {
         Col("金额", True, _MONEY + ";可为负(扣款)", "-99.00"),
         Col("原因", True, _NAME, "机具款扣回"),
     ],
+    "company_report": [
+        Col("月份", True, "支付公司结算的月份,如 2026-10", "2026-10"),
+        Col("终端SN", False, "终端SN 与 商户编号 至少填一个", "LKL00000001"),
+        Col("商户编号", False, _CODE, ""),
+        Col("产品编号", False, "已导入的产品编号", "P01"),
+        Col("分润金额", True, _MONEY + ";支付公司对账单上给本机构的分润", "6.00"),
+    ],
 }
 
 GENERAL_NOTES = [
