@@ -152,20 +152,34 @@ def run_with_progress(
     op = Operation(job)
     op.title = title
 
+    ended: list[bool] = []
+
     def progress(pct: int, text: str) -> None:
-        dialog.setValue(max(0, min(99, pct)))
-        if text:
-            dialog.setLabelText(text)
+        # a modal dialog's setValue runs the event loop: the job's end may be handled
+        # inside it and the dialog gone by the next line
+        try:
+            if not ended:
+                dialog.setValue(max(0, min(99, pct)))
+            if text and not ended:
+                dialog.setLabelText(text)
+        except RuntimeError:
+            pass
+
+    def close_dialog() -> None:
+        ended.append(True)
+        try:
+            dialog.close()
+            dialog.deleteLater()
+        except RuntimeError:  # deleted with its parent
+            pass
 
     def finished(result: object) -> None:
-        dialog.close()
-        dialog.deleteLater()
+        close_dialog()
         if on_done is not None:
             on_done(result)
 
     def failed(message: str) -> None:
-        dialog.close()
-        dialog.deleteLater()
+        close_dialog()
         if on_error is not None:
             on_error(message)
         else:
