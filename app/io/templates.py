@@ -14,7 +14,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from app.core.errors import UserError
-from app.io.reader import KIND_LABELS
+from app.io.reader import KIND_COLUMNS, KIND_LABELS, KINDS
 
 
 @dataclass(frozen=True)
@@ -137,8 +137,24 @@ GENERAL_NOTES = [
 
 
 def template_order() -> list[str]:
-    """The kinds in the order a new office fills them in."""
-    return list(COLUMNS)
+    """The kinds in the order a new office fills them in (the team's kinds last)."""
+    return [*COLUMNS, *(k for k in KINDS if k not in COLUMNS)]
+
+
+def columns_of(kind: str) -> list[Col]:
+    """The template's columns: written out above, or (the team's kinds) the reader's own
+    column table — its first name, required or not, the other names it accepts."""
+    if kind in COLUMNS:
+        return COLUMNS[kind]
+    if kind not in KIND_COLUMNS:
+        raise UserError(f"没有「{kind}」的导入模板")
+    cols = []
+    for spec in KIND_COLUMNS[kind]:
+        others = [n for n in spec.names[1:] if n != spec.key]
+        rule = ("必填" if spec.required else "可不填") + (
+            f";也认:{'、'.join(others[:4])}" if others else "")
+        cols.append(Col(spec.names[0], spec.required, rule, ""))
+    return cols
 
 
 def template_file_name(kind: str) -> str:
@@ -147,9 +163,7 @@ def template_file_name(kind: str) -> str:
 
 def write_template(kind: str, path: Path) -> Path:
     """Write the template of ``kind`` (a key of ``COLUMNS``) to ``path``."""
-    if kind not in COLUMNS:
-        raise UserError(f"没有「{kind}」的导入模板")
-    cols = COLUMNS[kind]
+    cols = columns_of(kind)
     book = Workbook()
     sheet = book.active
     assert sheet is not None
@@ -161,7 +175,7 @@ def write_template(kind: str, path: Path) -> Path:
         cell = sheet.cell(row=1, column=i, value=col.header)
         cell.font = bold
         cell.fill = needed if col.required else fill
-        example = sheet.cell(row=2, column=i, value=col.example)
+        example = sheet.cell(row=2, column=i, value=col.example or None)
         example.number_format = "@"  # text: codes and SNs keep their digits
         width = max(len(col.header), len(col.example)) * 2 + 4
         sheet.column_dimensions[get_column_letter(i)].width = min(max(width, 10), 40)
