@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from openpyxl import load_workbook
 
-from app.io.reader import KINDS
+from app.io.reader import KIND_LABELS, KINDS
 from app.views.import_wizard import ImportPage
 
 
@@ -19,7 +19,7 @@ def test_download_template_for_every_kind(qtbot, db, tmp_path, messages):
     assert path is not None and path.exists()
     sheet = load_workbook(path).worksheets[0]
     assert [c.value for c in sheet[1]] == ["终端SN", "产品编号", "入库日期"]
-    assert "已保存终端入库导入模板" in messages[-1]
+    assert f"已保存{KIND_LABELS['terminals']}导入模板" in messages[-1]
     wizard.add_files([path])
     qtbot.waitUntil(lambda: bool(wizard.entries) and not wizard.loader.loading, timeout=30_000)
     entry = wizard.entries[0]
