@@ -396,6 +396,25 @@ def _tell_user_in_gui(path: Path) -> None:
         _state["showing"] = False
 
 
+def _show_busy_box(message: str) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    QMessageBox.warning(None, APP_TITLE, message)
+
+
+def _tell_busy(message: str) -> None:
+    _print_err(message)
+    app = _qapplication()
+    if app is None:
+        return
+    if threading.current_thread() is threading.main_thread():
+        _show_busy_box(message)
+    else:  # hand the box to the GUI thread
+        from PySide6.QtCore import QTimer
+
+        QTimer.singleShot(0, app, lambda: _show_busy_box(message))
+
+
 def handle_exception(
     log_dir: Path,
     exc_type: type[BaseException],
@@ -403,7 +422,18 @@ def handle_exception(
     tb: TracebackType | None,
     thread_name: str | None = None,
 ) -> Path | None:
-    """Log one unexpected exception, write its crash file, tell the user; returns the file."""
+    """Log one unexpected exception, write its crash file, tell the user; returns the file.
+
+    SQLite's "database is locked" reaching here (a write from the GUI thread while another
+    program held the database past the wait) is no defect: the user gets the Chinese
+    "数据库正忙…请稍后重试" and no crash file."""
+    from app.core.errors import busy_error
+
+    busy = busy_error(exc)
+    if busy is not None:
+        log.warning("database busy: %s", exc)
+        _tell_busy(str(busy))
+        return None
     try:
         path = write_crash_log(log_dir, exc_type, exc, tb, thread_name)
     except OSError:

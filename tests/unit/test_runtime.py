@@ -196,3 +196,17 @@ def test_app_version_matches_pyproject():
 
     data = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
     assert runtime.app_version() == data["project"]["version"]
+
+
+def test_a_busy_database_is_the_users_message_not_a_crash(qapp, crash_env, monkeypatch):
+    import sqlite3
+
+    log_dir, shown = crash_env
+    boxes: list[str] = []
+    monkeypatch.setattr(runtime, "_show_busy_box", boxes.append)
+    try:
+        raise sqlite3.OperationalError("database is locked")
+    except sqlite3.OperationalError:
+        sys.excepthook(*sys.exc_info())
+    assert not list(log_dir.glob("crash-*.log")) and not shown
+    assert len(boxes) == 1 and boxes[0].startswith("数据库正忙…请稍后重试")
