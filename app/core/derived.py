@@ -47,6 +47,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from app.core.vocabulary import COUNTED
+from app.models.dialect import insert_ignore, insert_replace, string_agg, temp_table
 
 # the moves that change a terminal's holder; 丢失 and 退货 keep the last one
 HOLDER_MOVES = "('allocate', 'transfer', 'recall')"
@@ -97,14 +98,14 @@ def mark_inserted(con: sqlite3.Connection, before: int, months: Iterable[str]) -
     seen = con.execute("SELECT txn_seen FROM derived_mark").fetchone()[0]
     if seen != before:
         return
-    con.executemany("INSERT OR IGNORE INTO txn_day_dirty VALUES (?)", [(m,) for m in months])
+    con.executemany(insert_ignore("txn_day_dirty", "VALUES (?)"), [(m,) for m in months])
     con.execute("UPDATE derived_mark SET txn_seen = (SELECT COALESCE(MAX(id), 0) FROM txn)")
 
 
 def mark_all_transactions(con: sqlite3.Connection) -> None:
     """Every month with transactions is to be derived again (a product's 激活 threshold
     changed: the first activating day of its terminals may move)."""
-    con.execute("INSERT OR IGNORE INTO txn_day_dirty SELECT DISTINCT month FROM txn")
+    con.execute(insert_ignore("txn_day_dirty", "SELECT DISTINCT month FROM txn"))
 
 
 def last_txn_id(con: sqlite3.Connection) -> int:
@@ -143,22 +144,22 @@ def refresh_holding(con: sqlite3.Connection) -> None:
         "DELETE FROM terminal_holding WHERE terminal_id IN (SELECT terminal_id FROM holding_dirty)"
     )
     con.execute("DROP TABLE IF EXISTS temp.derived_moves")
-    con.execute(
-        "CREATE TEMP TABLE derived_moves (terminal_id INTEGER, date TEXT, holder INTEGER, "
-        "PRIMARY KEY (terminal_id, date)) WITHOUT ROWID"
-    )
+    con.execute(temp_table("derived_moves", "terminal_id INTEGER, date TEXT, holder INTEGER",
+                           ("terminal_id", "date")))
     try:
         con.execute(
             "INSERT INTO derived_moves SELECT t.id, '0000-00-00', 0 FROM holding_dirty d "
             "JOIN terminal t ON t.id = d.terminal_id"
         )
         # in entry order, so that the last move of a day replaces the others
-        con.execute(
-            "INSERT OR REPLACE INTO derived_moves SELECT e.terminal_id, e.date, "
+        con.execute(insert_replace(
+            "derived_moves",
+            "SELECT e.terminal_id, e.date, "
             "CASE e.action WHEN 'recall' THEN 0 ELSE e.to_agent_id END FROM terminal_event e "
             f"WHERE e.action IN {HOLDER_MOVES} AND e.terminal_id IN "
-            "(SELECT terminal_id FROM holding_dirty) ORDER BY e.id"
-        )
+            "(SELECT terminal_id FROM holding_dirty) ORDER BY e.id",
+            key=("terminal_id", "date"),
+        ))
         con.execute(
             "INSERT INTO terminal_holding (terminal_id, start, finish, holder) "
             "SELECT terminal_id, date, COALESCE(LEAD(date) OVER (PARTITION BY terminal_id "
@@ -181,7 +182,7 @@ _DAY_SUMS = (
 )
 _DAYS = (
     "INSERT INTO txn_day (month, terminal_id, days) SELECT ?, terminal_id, "
-    "group_concat(date || ' ' || amount) FROM temp.derived_days GROUP BY terminal_id"
+    + string_agg("date || ' ' || amount") + " FROM temp.derived_days GROUP BY terminal_id"
 )
 # per terminal and calendar month: the positive volume, and the first day with an
 # activating transaction (success, amount ≥ the product's threshold; looked up once per
@@ -203,7 +204,7 @@ def refresh_days(con: sqlite3.Connection) -> None:
     top = last_txn_id(con)
     if top > seen:
         con.execute(
-            "INSERT OR IGNORE INTO txn_day_dirty SELECT DISTINCT month FROM txn WHERE id > ?",
+            insert_ignore("txn_day_dirty", "SELECT DISTINCT month FROM txn WHERE id > ?"),
             (seen,),
         )
     months = [m for (m,) in con.execute("SELECT month FROM txn_day_dirty ORDER BY month")]
@@ -211,11 +212,12 @@ def refresh_days(con: sqlite3.Connection) -> None:
         con.execute("DROP TABLE IF EXISTS temp.derived_touched")
         con.execute("DROP TABLE IF EXISTS temp.derived_days")
         con.execute("CREATE TEMP TABLE derived_touched (terminal_id INTEGER PRIMARY KEY)")
-        con.execute(
-            "CREATE TEMP TABLE derived_days (terminal_id INTEGER, calendar TEXT, date TEXT, "
-            "amount INTEGER, positive INTEGER, top INTEGER, "
-            "PRIMARY KEY (terminal_id, calendar, date)) WITHOUT ROWID"
-        )
+        con.execute(temp_table(
+            "derived_days",
+            "terminal_id INTEGER, calendar TEXT, date TEXT, amount INTEGER, positive INTEGER, "
+            "top INTEGER",
+            ("terminal_id", "calendar", "date"),
+        ))
         try:
             for month in months:
                 _derive_month(con, month)
@@ -233,7 +235,9 @@ def refresh_days(con: sqlite3.Connection) -> None:
 
 
 def _derive_month(con: sqlite3.Connection, month: str) -> None:
-    touched = "INSERT OR IGNORE INTO temp.derived_touched SELECT terminal_id FROM txn_volume WHERE settle = ?"
+    touched = insert_ignore(
+        "temp.derived_touched", "SELECT terminal_id FROM txn_volume WHERE settle = ?"
+    )
     con.execute(touched, (month,))
     con.execute("DELETE FROM txn_day WHERE month = ?", (month,))
     con.execute("DELETE FROM txn_volume WHERE settle = ?", (month,))
@@ -254,7 +258,7 @@ def rebuild(con: sqlite3.Connection) -> None:
     con.execute("DELETE FROM txn_day")
     con.execute("DELETE FROM txn_volume")
     con.execute("UPDATE terminal SET first_tx_on = NULL WHERE first_tx_on IS NOT NULL")
-    con.execute("INSERT OR IGNORE INTO holding_dirty SELECT id FROM terminal")
+    con.execute(insert_ignore("holding_dirty", "SELECT id FROM terminal"))
     mark_all_transactions(con)
     con.execute("UPDATE derived_mark SET txn_seen = ?", (last_txn_id(con),))
     refresh(con)

@@ -12,6 +12,7 @@ import importlib
 
 from peewee import Database
 
+from app.models import dialect
 from app.models.errors import SchemaTooNew
 
 MIGRATIONS = ["0001_initial", "0002_followups", "0003_settle_index", "0004_qualify_outcome",
@@ -21,7 +22,7 @@ LATEST = len(MIGRATIONS)
 
 
 def schema_version(db: Database) -> int:
-    return int(db.execute_sql("PRAGMA user_version").fetchone()[0])
+    return dialect.schema_version(db)
 
 
 def apply_migrations(db: Database) -> list[int]:
@@ -36,6 +37,6 @@ def apply_migrations(db: Database) -> list[int]:
         module = importlib.import_module(f"{__name__}.{name}")
         with db.atomic():
             module.migrate(db)
-            db.execute_sql(f"PRAGMA user_version = {number}")
+            dialect.set_schema_version(db, number)
         applied.append(number)
     return applied
