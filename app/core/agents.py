@@ -20,14 +20,15 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 from peewee import fn
 
 from app.core.analytics import TeamFigures, team_figures
 from app.core.errors import Changes, UserError
 from app.core.money import ParseError, format_rate, parse_tax_rate, prev_month
-from app.core.tagging import AGENT_TAGS, agent_trend_tag, join_tags, split_tags
+from app.core.tagging import AGENT_TAGS, agent_trend_tag, join_tags
+from app.core.tagging import split_tags as split_tags  # the agents pages ask here
 from app.models import Agent, FollowUp, Statement, StatementLine, database
 
 TAG_CHOICES = AGENT_TAGS
@@ -204,7 +205,7 @@ _ID_NO = re.compile(r"\d{17}[\dXx]")
 _ACCOUNT = re.compile(r"\d{12,19}")
 
 
-def validate_form(form: AgentForm, agent_id: int | None = None) -> dict:
+def validate_form(form: AgentForm, agent_id: int | None = None) -> dict[str, Any]:
     """Check a form; returns the column values to store, or raises UserError listing every problem."""
     problems: list[str] = []
     code = form.code.strip()
@@ -408,7 +409,7 @@ class FollowUpRow:
     done: bool
 
 
-def _fu_rows(query) -> list[FollowUpRow]:
+def _fu_rows(query: Any) -> list[FollowUpRow]:
     labels = {a: f"{c} {n}" for a, c, n in database.execute(Agent.select(Agent.id, Agent.code, Agent.name))}
     return [FollowUpRow(f.id, f.agent_id, labels.get(f.agent_id, ""), f.date, f.note, f.next_visit, f.done)
             for f in query]

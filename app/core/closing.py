@@ -119,7 +119,7 @@ class Check:
     ok: bool
     summary: str
     headers: list[str] = field(default_factory=list)
-    rows: list[tuple] = field(default_factory=list)
+    rows: list[tuple[Any, ...]] = field(default_factory=list)
     link: str = ""  # the page (nav title) where the problem is fixed
     blocking: bool = False  # stops the lock, not only a warning
     repair: str = ""  # a one-click repair (``repair_derived``), its button's label
@@ -776,7 +776,7 @@ def transactions_behind(
         and any(h in team for h in ctx.replays[tid].holders)
     ]
     labels = {}
-    cache: dict[tuple, tuple] = {}
+    cache: dict[tuple[Any, ...], tuple[Any, ...]] = {}
     db = database.obj
     rows: list[TxnRow] = []
     for ids in _chunks(candidates):

@@ -45,6 +45,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from app.core.vocabulary import COUNTED
 from app.models.dialect import insert_ignore, insert_replace, string_agg, temp_table
@@ -82,7 +83,7 @@ class Difference:
     label: str
     missing: int  # rows the raw rows give that are not stored
     extra: int  # rows stored that the raw rows do not give
-    sample: list[tuple] = field(default_factory=list)  # a few of them, ("缺"/"多", row…)
+    sample: list[tuple[Any, ...]] = field(default_factory=list)  # a few of them, ("缺"/"多", row…)
 
     def __str__(self) -> str:
         return f"{self.label}({self.table}):缺 {self.missing} 行,多 {self.extra} 行"

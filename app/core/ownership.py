@@ -9,8 +9,9 @@ agency's stock (holder ``None``).
 from __future__ import annotations
 
 import bisect
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from app.core.policy import DayKey
 
@@ -54,7 +55,9 @@ class MoveError(ValueError):
     """A move that the terminal's state does not allow (Chinese message)."""
 
 
-def apply_event(state: Replay, ev: Event, agent_label=lambda a: str(a)) -> None:
+def apply_event(
+    state: Replay, ev: Event, agent_label: Callable[[Any], str] = lambda a: str(a)
+) -> None:
     """Apply one event to ``state`` or raise MoveError saying why it cannot happen."""
     if state.status in ("lost", "returned") and ev.action != "stock":
         raise MoveError(f"机具已{STATUS_LABELS[state.status]},不能再{ACTION_LABELS[ev.action]}")
@@ -101,7 +104,7 @@ def replay(events: list[Event]) -> Replay:
     return state
 
 
-def build_replays(rows: Sequence[tuple]) -> dict[int, Replay]:
+def build_replays(rows: Sequence[tuple[Any, ...]]) -> dict[int, Replay]:
     """Replay stored (already validated) events of many terminals at once.
 
     ``rows`` are (terminal_id, date, event id, action, to_agent, deposit_method) ordered
@@ -110,8 +113,8 @@ def build_replays(rows: Sequence[tuple]) -> dict[int, Replay]:
     terminals have one event, their 下发: those handed out on the same day to the same
     agent the same way share one Replay, so the replays returned are read-only."""
     out: dict[int, Replay] = {}
-    days: dict = {}  # one string object per distinct day, not one per event
-    lone: dict[tuple, Replay] = {}  # (day, agent, deposit method) of a lone 下发 → its replay
+    days: dict[Any, Any] = {}  # one string object per distinct day, not one per event
+    lone: dict[tuple[Any, ...], Replay] = {}  # (day, agent, deposit method) of a lone 下发 → its replay
     n = len(rows)
     i = 0
     while i < n:

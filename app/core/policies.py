@@ -13,6 +13,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from app.core.errors import Changes, RowError, UserError
 from app.core.money import format_month, month_of
@@ -124,7 +125,7 @@ def check_policies(records: Sequence[PolicyRecord], *, locked_ok: bool = False) 
     problems: list[PolicyProblem] = []
     limit = None if locked_ok else last_locked_day(locked_months())
     existing = {(p.agent_id, p.product_id, p.effective_from): p for p in Policy.select()}
-    seen: dict[tuple, int] = {}
+    seen: dict[tuple[Any, ...], int] = {}
     for r in records:
         key = (r.agent_id, r.product_id, r.effective_from)
         if key in seen:

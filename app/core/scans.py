@@ -26,13 +26,14 @@ import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from app.core.policy import CATEGORIES
 
 # the statuses a settlement counts (DOMAIN §2: 成功, and 退货 negative), said once in
 # app.core.vocabulary and named here too for the passes' readers
-from app.core.vocabulary import COUNTED, COUNTED_STATUSES  # noqa: F401
+from app.core.vocabulary import COUNTED as COUNTED
+from app.core.vocabulary import COUNTED_STATUSES as COUNTED_STATUSES
 from app.models import database
 
 T = TypeVar("T")
@@ -140,7 +141,7 @@ def _json_temp(con: sqlite3.Connection, stem: str, columns: list[str], rows_json
     return name
 
 
-def _rows(con: sqlite3.Connection, sql: str, params: Sequence[object] = ()) -> list:
+def _rows(con: sqlite3.Connection, sql: str, params: Sequence[object] = ()) -> list[Any]:
     """The rows of ``sql``, as lists, fetched in one piece.
 
     Fetching row by row, a reader thread takes Python's lock back for every row, and while
@@ -153,7 +154,8 @@ def _rows(con: sqlite3.Connection, sql: str, params: Sequence[object] = ()) -> l
     packed = con.execute(
         f"SELECT json_group_array(json_array({cols})) FROM ({sql})", params
     ).fetchone()[0]
-    return json.loads(packed)
+    rows: list[Any] = json.loads(packed)
+    return rows
 
 
 # ------------------------------------------------------------------ 达标 windows

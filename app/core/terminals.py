@@ -15,7 +15,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from peewee import JOIN, Value, fn
 
@@ -235,7 +235,7 @@ class MovePlan:
         return not self.problems
 
 
-def _executemany(sql: str, rows: list[tuple]) -> None:
+def _executemany(sql: str, rows: list[tuple[Any, ...]]) -> None:
     """Run one statement over many rows in the driver (peewee's per-row SQL building is
     far slower at 100,000 rows); ``{p}`` is the database's parameter placeholder."""
     if rows:
@@ -336,7 +336,7 @@ def plan_moves(requests: list[MoveRequest], *, checks_only: bool = False, partia
     known = {(tid, e.date, e.action, e.to_agent) for tid, evs in stored.items() for e in evs}
     versions = _policy_versions({r.agent_id for r in requests if r.agent_id is not None})
     limit = last_locked_day(locked_months())
-    in_batch: set[tuple] = set()
+    in_batch: set[tuple[Any, ...]] = set()
     new: dict[int, list[MoveRequest]] = defaultdict(list)
     for r in requests:
         tid, pid = info[r.sn][0], info[r.sn][1]
@@ -567,7 +567,9 @@ def stock_in(sns: Sequence[str], product_id: int, day: dt.date, operator: str = 
 
 def products() -> list[tuple[int, str, str]]:
     """(id, code, name) of every product, by code."""
-    return database.execute(Product.select(Product.id, Product.code, Product.name).order_by(Product.code)).fetchall()
+    query = Product.select(Product.id, Product.code, Product.name).order_by(Product.code)
+    rows: list[tuple[int, str, str]] = database.execute(query).fetchall()
+    return rows
 
 
 def deposit_state(terminal_id: int) -> str:

@@ -2,6 +2,8 @@
 
 Later versions never edit this file; they add a module of their own."""
 
+from typing import Any
+
 VERSION = 1
 
 STATEMENTS = [
@@ -59,6 +61,6 @@ STATEMENTS = [
 ]
 
 
-def migrate(db):
+def migrate(db: Any) -> None:
     for sql in STATEMENTS:
         db.execute_sql(sql)

@@ -1,5 +1,7 @@
 """Version 2: the follow-up log (联系记录) of each agent, with the next visit date."""
 
+from typing import Any
+
 VERSION = 2
 
 STATEMENTS = [
@@ -11,6 +13,6 @@ STATEMENTS = [
 ]
 
 
-def migrate(db):
+def migrate(db: Any) -> None:
     for sql in STATEMENTS:
         db.execute_sql(sql)

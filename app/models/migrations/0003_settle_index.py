@@ -6,6 +6,8 @@ category, status and amount.  With every column they read in one index, ordered 
 instead of fetching two million table rows (about 100 MB more on disk for 2,000,000
 transactions; the month compute is several times faster)."""
 
+from typing import Any
+
 VERSION = 3
 
 STATEMENTS = [
@@ -14,6 +16,6 @@ STATEMENTS = [
 ]
 
 
-def migrate(db):
+def migrate(db: Any) -> None:
     for sql in STATEMENTS:
         db.execute_sql(sql)

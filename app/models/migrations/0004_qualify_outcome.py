@@ -8,6 +8,8 @@ ledger now holds those alone: ``lock_month`` writes the month it locks, and a dr
 into an open month derives its rows on demand.  Team figures (伪激活) read the 达标 outcome
 of each activated terminal, which the compute records here instead."""
 
+from typing import Any
+
 VERSION = 4
 
 STATEMENTS = [
@@ -20,6 +22,6 @@ STATEMENTS = [
 ]
 
 
-def migrate(db):
+def migrate(db: Any) -> None:
     for sql in STATEMENTS:
         db.execute_sql(sql)

@@ -9,6 +9,8 @@ sums back (``app.core.imports.undo_batch``).  A file imported twice adds twice:
 the sums only ever bound the window volume from above (the 达标 day itself is found from
 the transactions), so a sum too high costs a little time and never a wrong amount."""
 
+from typing import Any
+
 VERSION = 5
 
 STATEMENTS = [
@@ -22,6 +24,6 @@ STATEMENTS = [
 ]
 
 
-def migrate(db):
+def migrate(db: Any) -> None:
     for sql in STATEMENTS:
         db.execute_sql(sql)

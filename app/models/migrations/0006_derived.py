@@ -12,6 +12,8 @@ seen (``derived_mark``), so the two-million-row import pays no trigger per row. 
 every terminal is marked and no transaction is seen yet: the first refresh (at the next
 import or compute) fills both tables for the data already stored."""
 
+from typing import Any
+
 VERSION = 6
 
 STATEMENTS = [
@@ -48,6 +50,6 @@ STATEMENTS = [
 ]
 
 
-def migrate(db):
+def migrate(db: Any) -> None:
     for sql in STATEMENTS:
         db.execute_sql(sql)

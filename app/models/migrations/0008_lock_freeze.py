@@ -11,6 +11,7 @@ as before)."""
 
 import datetime as dt
 import json
+from typing import Any
 
 VERSION = 8
 
@@ -29,7 +30,7 @@ _SETTINGS = (
 )
 
 
-def migrate(db):
+def migrate(db: Any) -> None:
     for sql in STATEMENTS:
         db.execute_sql(sql)
     locked = [m for (m,) in db.execute_sql("SELECT month FROM month_state WHERE state = 'locked'")]

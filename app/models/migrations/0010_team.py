@@ -1,3 +1,5 @@
+from typing import Any
+
 """Version 10: the office's own team (DOMAIN §8).
 
 * ``staff_member``: the office's staff (员工), ``left_on`` blank while employed;
@@ -46,6 +48,6 @@ STATEMENTS = [
 ]
 
 
-def migrate(db):
+def migrate(db: Any) -> None:
     for sql in STATEMENTS:
         db.execute_sql(sql)

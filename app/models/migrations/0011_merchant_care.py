@@ -12,6 +12,8 @@ manual tags.
 * ``merchant_manual_tag``: tags the office sets by hand, beside the computed one.
 """
 
+from typing import Any
+
 VERSION = 11
 
 STATEMENTS = [
@@ -46,6 +48,6 @@ STATEMENTS = [
 ]
 
 
-def migrate(db):
+def migrate(db: Any) -> None:
     for sql in STATEMENTS:
         db.execute_sql(sql)

@@ -1,3 +1,5 @@
+from typing import Any
+
 """Version 0012: the payment company's settlement report (对账) and 补差 adjustments.
 
 ``company_report`` holds the lines of the company's own report of what it paid the agency
@@ -18,6 +20,6 @@ STATEMENTS = [
 ]
 
 
-def migrate(db):
+def migrate(db: Any) -> None:
     for sql in STATEMENTS:
         db.execute_sql(sql)

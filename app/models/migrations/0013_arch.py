@@ -9,6 +9,8 @@ and they carry ``first_on``: the first day of an activating transaction (success
 with transactions is marked here; the first refresh (at the next import or compute)
 fills the table and checks every terminal's first activating day."""
 
+from typing import Any
+
 VERSION = 13
 
 STATEMENTS = [
@@ -21,6 +23,6 @@ STATEMENTS = [
 ]
 
 
-def migrate(db):
+def migrate(db: Any) -> None:
     for sql in STATEMENTS:
         db.execute_sql(sql)
