@@ -190,12 +190,22 @@ def expected_by_terminal(month: str, ctx: Context | None = None) -> dict[int, Ex
         return e
 
     # a late transaction is settled in a later month, never an earlier one: month ≥ M
+    # the month's own transactions from the covering index (txn_settle: month, terminal,
+    # date, category, status, amount; the product is the terminal's), then those dated in
+    # it that arrived late and were settled in a later month
+    columns = "x.terminal_id, {}, x.date, x.category, x.status, x.amount"
+    counted = f"x.status IN {scans.COUNTED} AND {{0}}x.date >= ? AND {{0}}x.date <= ?"
+    rows = (  # '+x.date': the day filtered inside the covering index, not by another one
+        f"SELECT {columns.format('k.product_id')} FROM txn x JOIN terminal k "
+        f"ON k.id = x.terminal_id WHERE x.month = ? AND {counted.format('+')} UNION ALL "
+        f"SELECT {columns.format('x.product_id')} FROM txn x WHERE x.month > ? "
+        f"AND {counted.format('')}"
+    )
     groups = db.execute_sql(
         f"SELECT t.terminal_id, t.product_id, {period}, {category}, t.status = 'refund', "
-        f"iif(t.category = 'debit', {band}, 0), COUNT(*), SUM(t.amount) FROM txn t "
-        f"WHERE t.month >= ? AND t.date >= ? AND t.date <= ? AND t.status IN {scans.COUNTED} "
+        f"iif(t.category = 'debit', {band}, 0), COUNT(*), SUM(t.amount) FROM ({rows}) t "
         "GROUP BY 1, 2, 3, 4, 5, 6",
-        (month, first, last),
+        (month, first, last, month, first, last),
     ).fetchall()
     priced: dict[tuple[int, int], tuple[Terms, Terms]] = {}
     for tid, pid, per, code, refund, bnd, n, total in groups:

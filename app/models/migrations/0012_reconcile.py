@@ -16,10 +16,14 @@ STATEMENTS = [
     'FOREIGN KEY ("product_id") REFERENCES "product" ("id") ON DELETE SET NULL, '
     'FOREIGN KEY ("batch_id") REFERENCES "import_batch" ("id") ON DELETE SET NULL)',
     'CREATE INDEX IF NOT EXISTS "company_report_month" ON "company_report" ("month")',
-    'ALTER TABLE "adjustment" ADD COLUMN "corrects" VARCHAR(255)',
 ]
 
 
 def migrate(db: Any) -> None:
     for sql in STATEMENTS:
         db.execute_sql(sql)
+    # idempotent, like the statements above: a database that already has the column (one
+    # made while migrations were being numbered) opens all the same
+    columns = {row[1] for row in db.execute_sql('PRAGMA table_info("adjustment")')}
+    if "corrects" not in columns:
+        db.execute_sql('ALTER TABLE "adjustment" ADD COLUMN "corrects" VARCHAR(255)')
