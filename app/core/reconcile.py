@@ -27,6 +27,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from app.core import derived, scans
+from app.core.merchant_tags import bound_merchants
 from app.core.money import MICRO, month_first_day, month_last_day, parse_month, round_micro
 from app.core.policy import CATEGORIES, Terms
 from app.core.settlement import (
@@ -261,14 +262,16 @@ def _bound_terminals(merchants: Iterable[str]) -> dict[str, list[int]]:
     if not names:
         return {}
     wanted = json.dumps(names, ensure_ascii=False)
-    rows = database.obj.execute_sql(
-        "SELECT k.id, COALESCE(NULLIF(k.merchant_no, ''), (SELECT x.merchant_no FROM txn x "
-        "WHERE x.terminal_id = k.id AND x.merchant_no != '' ORDER BY x.time, x.id LIMIT 1)) "
-        "FROM terminal k WHERE k.id IN (SELECT id FROM terminal WHERE merchant_no IN "
-        "(SELECT value FROM json_each(?)) UNION SELECT terminal_id FROM txn WHERE merchant_no "
-        "IN (SELECT value FROM json_each(?)))",
-        (wanted, wanted),
-    ).fetchall()
+    candidates = [
+        r[0]
+        for r in database.obj.execute_sql(
+            "SELECT id FROM terminal WHERE merchant_no IN (SELECT value FROM json_each(?)) "
+            "UNION SELECT terminal_id FROM txn WHERE merchant_no IN "
+            "(SELECT value FROM json_each(?))",
+            (wanted, wanted),
+        )
+    ]
+    rows = bound_merchants(candidates).items()  # the one rule of DOMAIN §8
     out: dict[str, list[int]] = defaultdict(list)
     keep = set(names)
     for tid, bound in rows:
