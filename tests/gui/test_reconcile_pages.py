@@ -32,7 +32,7 @@ def office(office_db):
     return office_db
 
 
-def test_reconcile_page(qtbot, office, tmp_path, messages, qtmodeltester):
+def test_reconcile_page(qtbot, office, tmp_path, messages):
     from app.views.reconcile import ReconcilePage
 
     report = write(tmp_path, "对账单.csv", "月份,终端SN,商户编号,分润金额\n2026-10,T1,,10.00\n2026-10,T2,,9.00\n"
@@ -43,7 +43,6 @@ def test_reconcile_page(qtbot, office, tmp_path, messages, qtmodeltester):
     page.show()
     page.import_file(report)
     qtbot.waitUntil(lambda: page.result is not None, timeout=60_000)
-    qtmodeltester.check(page.model, force_py=True)
     assert [ln.status for ln in page.model.all_rows()] == ["matched", "differs", "missing", "unknown"]
     assert "一致 <b>1</b>" in page.totals.text()
     assert page.summary_model.rowCount() == 4
