@@ -2,6 +2,8 @@
 with the receipt number printed on its 收据.  Apart from the ``deposit`` table, which each
 month compute rebuilds from the terminal events (docs/rules.md, "Deposits at the desk")."""
 
+from typing import Any
+
 STATEMENTS = [
     'CREATE TABLE IF NOT EXISTS "deposit_entry" ("id" INTEGER NOT NULL PRIMARY KEY, '
     '"receipt_no" VARCHAR(255) NOT NULL, "kind" VARCHAR(255) NOT NULL, '
@@ -18,6 +20,6 @@ STATEMENTS = [
 ]
 
 
-def migrate(db):
+def migrate(db: Any) -> None:
     for sql in STATEMENTS:
         db.execute_sql(sql)
