@@ -146,6 +146,8 @@ def log_contact(merchant_no: str, day: dt.date, staff_id: int | None, channel: s
     transactions is registered on the way (name from its terminal's activation record)."""
     if not team_ready():
         raise UserError("请先导入员工与商户资料,再记录回访")
+    from app.core.team_desk import add_contact
+
     merchant_no = (merchant_no or "").strip()
     summary = (summary or "").strip()
     problems = []
@@ -177,14 +179,8 @@ def log_contact(merchant_no: str, day: dt.date, staff_id: int | None, channel: s
             merchant_id = cur.lastrowid
         else:
             merchant_id = row[0]
-        # the earlier open contacts of the merchant are done, as the agents' follow-ups
-        database.execute_sql("UPDATE contact SET done = 1 WHERE merchant_id = ? AND done = 0",
-                             (merchant_id,))
-        database.execute_sql(
-            "INSERT INTO contact (merchant_id, date, staff_id, channel, summary, next_date, done) "
-            "VALUES (?, ?, ?, ?, ?, ?, 0)",
-            (merchant_id, day.isoformat(), staff_id, channel, summary,
-             next_date.isoformat() if next_date else None))
+        # the team's one way of logging a contact (earlier open ones of the merchant done)
+        add_contact(merchant_id, staff_id, day, channel, summary, next_date)
     return Changes({"contacts", "merchants"}, message=f"已记录商户 {merchant_no} 的回访")
 
 

@@ -21,23 +21,13 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
 from app.core.merchant_care import service_hours, team_ready
 from app.core.merchant_tags import refresh_summaries
 from app.core.money import month_first_day, month_last_day, next_month, prev_month
+from app.core.team import decimal_text
 from app.models import database
-
-
-def decimal_text(value: Fraction | None, places: int = 4) -> str | None:
-    """An exact ratio as a decimal string, half up to ``places``, no trailing zeros."""
-    if value is None:
-        return None
-    q = (Decimal(value.numerator) / Decimal(value.denominator)).quantize(
-        Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
-    text = format(q.normalize(), "f")
-    return "0" if text in ("-0", "") else text
 
 
 def _ratio(num: int, den: int) -> Fraction | None:

@@ -368,29 +368,33 @@ class TicketRow:
 
 
 def tickets(now: dt.datetime | None = None) -> list[TicketRow]:
-    """Every ticket with its handler's SLA (the plan in force in the month it was opened);
-    an open ticket past it is overdue.  Overdue first, then newest."""
+    """Every ticket with the response time of its type (服务标准, DOMAIN §9:
+    ``app.core.merchant_care.service_hours``); an open ticket past it is overdue.  Overdue
+    first (the longest overdue on top), then newest."""
+    from app.core.merchant_care import SERVICE_HOURS_DEFAULTS, service_hours
+
     now = now or dt.datetime.now().replace(microsecond=0)
     db = _db()
-    staff = {i: (c, n, r) for i, c, n, r in db.execute_sql("SELECT id, code, name, role FROM staff_member")}
-    sla_cache: dict[tuple[int, str], int | None] = {}
+    staff = {i: (c, n) for i, c, n in db.execute_sql("SELECT id, code, name FROM staff_member")}
+    hours = service_hours()
     rows = []
     for tid, no, kind, sid, mno, sn, opened, resolved, outcome, rating, note in db.execute_sql(
         "SELECT t.id, t.ticket_no, t.type, t.staff_id, COALESCE(m.merchant_no, ''), t.sn, t.opened, "
         "t.resolved, t.outcome, t.rating, t.note FROM ticket t LEFT JOIN merchant m ON m.id = t.merchant_id"
     ):
-        code, name, role = staff.get(sid, ("", "", ""))
-        key = (sid, opened[:7])
-        if key not in sla_cache:
-            sla_cache[key] = plans_in_force(opened[:7], [(sid, code, role)])[sid].sla_hours
-        sla = sla_cache[key]
-        overdue = (resolved is None and sla is not None
-                   and now - dt.datetime.fromisoformat(opened) > dt.timedelta(hours=sla))
+        code, name = staff.get(sid, ("", ""))
+        sla = hours.get(kind, SERVICE_HOURS_DEFAULTS["other"])
+        overdue = resolved is None and now - dt.datetime.fromisoformat(opened) > dt.timedelta(hours=sla)
         rows.append(TicketRow(tid, no, kind, TYPE_LABELS.get(kind, kind), sid, f"{code} {name}", mno,
                               sn, opened, resolved or "", outcome, rating, sla, overdue, note))
     rows.sort(key=lambda r: r.opened, reverse=True)
-    rows.sort(key=lambda r: not r.overdue)
+    # overdue ones first, the oldest deadline on top (its type's hours after it was opened)
+    rows.sort(key=lambda r: (not r.overdue, _deadline(r) if r.overdue else ""))
     return rows
+
+
+def _deadline(r: TicketRow) -> str:
+    return (dt.datetime.fromisoformat(r.opened) + dt.timedelta(hours=r.sla_hours or 0)).isoformat()
 
 
 def new_ticket(ticket_no: str, opened: dt.datetime, kind: str, staff_id: int,

@@ -1,5 +1,5 @@
-"""工单: service tickets with filters (state, type, member, overdue), the handler's SLA
-(处理时限) and new / resolve / rate dialogs.  Overdue open tickets come first."""
+"""工单: service tickets with filters (state, type, member, overdue), the response time
+of their type (服务标准, 时限) and new / resolve / rate dialogs.  Overdue open tickets come first."""
 
 from __future__ import annotations
 
@@ -128,7 +128,7 @@ class TicketsPage(Page):
         outer.setContentsMargins(16, 12, 16, 8)
         head = QHBoxLayout()
         head.addWidget(title_label("工单"))
-        head.addWidget(hint_label("时限取处理人当月提成方案的处理时限;超时未结的工单排在最前。"))
+        head.addWidget(hint_label("时限取服务标准(按工单类型,在“商户维护”的“标签与回访设置”中设定);超时未结的工单排在最前。"))
         head.addStretch(1)
         outer.addLayout(head)
         bar = QHBoxLayout()

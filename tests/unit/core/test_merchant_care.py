@@ -186,3 +186,21 @@ def test_care_settings_are_checked_and_stored(office):
 
     assert MerchantThresholds.load().growing_pct == 150
     assert dict((k, v) for k, _l, v in care.care_settings())["merchant_tag_churn_pct"] == 50
+
+
+def test_the_tickets_page_uses_the_service_standard_of_the_type(office):
+    from app.core.team_desk import tickets
+
+    wang = office["wang"]
+    now = dt.datetime(2026, 11, 10, 12, 0, 0)
+    Ticket.create(ticket_no="C12", opened="2026-11-09 23:00:00", type="complaint", staff=wang)  # 13 h > 12
+    Ticket.create(ticket_no="I24", opened="2026-11-09 23:00:00", type="inquiry", staff=wang)  # 13 h ≤ 24
+    Ticket.create(ticket_no="F24", opened="2026-11-08 08:00:00", type="fault", staff=wang)  # 52 h > 24
+    rows = tickets(now)
+    assert [(r.ticket_no, r.overdue, r.sla_hours) for r in rows] == [
+        ("F24", True, 24), ("C12", True, 12), ("I24", False, 24)]
+    # logging a contact goes through the team's add_contact: earlier open contacts are done
+    m = office["merchant"]("CT", wang)
+    care.log_contact("CT", D(2026, 11, 9), wang.id, "电话", "一")
+    care.log_contact("CT", D(2026, 11, 10), wang.id, "微信", "二")
+    assert [c.done for c in Contact.select().where(Contact.merchant == m).order_by(Contact.id)] == [1, 0]
