@@ -12,7 +12,8 @@ import sys
 from pathlib import Path
 from typing import NoReturn
 
-from app.core.errors import UserError, busy_error
+from app.cli_trust import TRUST_COMMANDS, add_trust_commands
+from app.core.errors import UserError, busy_error, from_db_error
 
 EXIT_OK, EXIT_BUG, EXIT_USER = 0, 1, 2
 
@@ -33,6 +34,8 @@ class _Parser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="posdesk", description="分润台 POSDesk:POS机代理商分润管理")
     p.add_argument("--db", help="数据库文件路径(默认在用户数据目录)")
+    p.add_argument("--user", default=None,
+                   help="以此用户身份操作(启用登录后;密码取自环境变量 POSDESK_PASSWORD)")
     p.add_argument("--self-test", action="store_true", help="自检:迁移、演示数据、月结、出单、窗口")
     sub = p.add_subparsers(dest="command")
 
@@ -83,6 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
     backup = sub.add_parser("backup", help="备份数据库")
     backup.add_argument("dest")
     _add_check_commands(sub)
+    add_trust_commands(sub)
     return p
 
 
@@ -104,12 +108,14 @@ def _add_check_commands(sub) -> None:
 
 
 def _open(args: argparse.Namespace):
+    from app.core.auth import sign_in_cli
     from app.core.session import open_database
     from app.io.slip_temp import sweep_leftovers
 
     path = args.db or default_db_path()
     db = open_database(path)
     sweep_leftovers(path)  # slip folders of a batch that was killed
+    sign_in_cli(getattr(args, "user", None))
     return db
 
 
@@ -356,7 +362,7 @@ def run_gui(args: argparse.Namespace) -> int:
 
 COMMANDS = {"init": cmd_init, "import": cmd_import, "statement": cmd_statement, "demo": cmd_demo,
             "backup": cmd_backup, "reconcile": cmd_reconcile, "whatif": cmd_whatif,
-            "resettle": cmd_resettle, "staff": cmd_staff, "merchants": cmd_merchants}
+            "resettle": cmd_resettle, "staff": cmd_staff, "merchants": cmd_merchants, **TRUST_COMMANDS}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -380,9 +386,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("已中断", file=sys.stderr)
         return EXIT_USER
-    except Exception as exc:  # another writer held the database too long: say so, no traceback
-        busy = busy_error(exc)
-        if busy is None:
+    except Exception as exc:  # another writer held the database too long, or a lock trigger
+        known = busy_error(exc) or from_db_error(exc)  # refused a write: say so, no traceback
+        if known is None:
             raise
-        print(str(busy), file=sys.stderr)
+        print(str(known), file=sys.stderr)
         return EXIT_USER

@@ -32,3 +32,12 @@ def db(tmp_path):
     database = open_database(tmp_path / "posdesk.db")
     yield database
     database.close()
+
+
+@pytest.fixture(autouse=True)
+def _signed_out():
+    """The signed-in user is per process (app.core.auth): no test inherits another's."""
+    yield
+    from app.core import auth
+
+    auth.sign_out()

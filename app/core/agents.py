@@ -24,6 +24,7 @@ from typing import Any, Protocol
 
 from peewee import fn
 
+from app.core import audit, auth
 from app.core.analytics import TeamFigures, team_figures
 from app.core.errors import Changes, UserError
 from app.core.money import ParseError, format_rate, parse_tax_rate, prev_month
@@ -192,12 +193,26 @@ class AgentForm:
 
 
 def agent_form(agent_id: int) -> AgentForm:
+    """The agent as the edit dialog shows it; ID and bank numbers masked for a role that
+    may not see them (``auth.mask_id``): saved back unchanged, they keep the stored ones."""
     a = Agent.get_by_id(agent_id)
     return AgentForm(
-        a.code, a.name, a.parent_id, a.phone, a.id_no, a.payout,
+        a.code, a.name, a.parent_id, a.phone, auth.mask_id(a.id_no), a.payout,
         format_rate(a.tax_rate).rstrip("%").rstrip("0").rstrip(".") + "%" if a.tax_rate else "0",
-        a.bank, a.bank_account, a.joined, a.note, a.status, split_tags(a.tags),
+        a.bank, auth.mask_bank(a.bank_account), a.joined, a.note, a.status, split_tags(a.tags),
     )
+
+
+def _unmasked(form: AgentForm, agent: Agent) -> AgentForm:
+    """A form whose masked numbers came back as shown gets the stored numbers again."""
+    import dataclasses
+
+    id_no, account = form.id_no, form.bank_account
+    if id_no and id_no == auth.mask_id(agent.id_no) and id_no != agent.id_no:
+        id_no = agent.id_no
+    if account and account == auth.mask_bank(agent.bank_account) and account != agent.bank_account:
+        account = agent.bank_account
+    return dataclasses.replace(form, id_no=id_no, bank_account=account)
 
 
 _PHONE = re.compile(r"1\d{10}|0\d{2,3}-?\d{7,8}")
@@ -259,9 +274,11 @@ def validate_form(form: AgentForm, agent_id: int | None = None) -> dict[str, Any
 
 def create_agent(form: AgentForm) -> tuple[Changes, int]:
     """Add an agent under ``form.parent_id`` (None = directly under the agency)."""
+    auth.require("edit")
     values = validate_form(form)
     with database.atomic():
         agent_id = Agent.insert(parent=form.parent_id, **values).execute()
+        audit.record("代理商.新增", f"代理商 {values['code']}", None, _snapshot(int(agent_id)))
     return Changes({"agents"}, message=f"已添加代理 {values['code']} {values['name']}"), int(agent_id)
 
 
@@ -270,12 +287,34 @@ def update_agent(agent_id: int, form: AgentForm) -> Changes:
     agent = Agent.get_or_none(Agent.id == agent_id)
     if agent is None:
         raise UserError("该代理已不存在")
-    values = validate_form(form, agent_id)
+    auth.require("edit")
+    values = validate_form(_unmasked(form, agent), agent_id)
     with database.atomic():
+        before = _snapshot(agent_id)
         Agent.update(**values).where(Agent.id == agent_id).execute()
         if form.parent_id != agent.parent_id:
             _move(agent_id, form.parent_id)
+        _audit_change("代理商.修改", agent_id, before)
     return Changes({"agents", "policies"}, message=f"已保存代理 {values['code']} {values['name']}")
+
+
+def _snapshot(agent_id: int) -> dict:
+    """The agent's row as the audit log keeps it (parent by code)."""
+    a = Agent.get_by_id(agent_id)
+    parent = Agent.get_or_none(Agent.id == a.parent_id) if a.parent_id else None
+    return {"code": a.code, "name": a.name, "parent": parent.code if parent else None,
+            "status": a.status, "payout": a.payout, "tax_rate": a.tax_rate, "phone": a.phone,
+            "id_no": a.id_no, "bank": a.bank, "bank_account": a.bank_account,
+            "joined": str(a.joined or ""), "note": a.note, "tags": a.tags}
+
+
+def _audit_change(action: str, agent_id: int, before: dict) -> None:
+    """Record what changed on one agent: only the fields that differ."""
+    after = _snapshot(agent_id)
+    keys = [k for k in after if before.get(k) != after[k]]
+    if keys:
+        audit.record(action, f"代理商 {after['code']}", {k: before.get(k) for k in keys},
+                     {k: after[k] for k in keys})
 
 
 def _label(agent_id: int | None) -> str:
@@ -313,8 +352,11 @@ def move_agent(agent_id: int, new_parent_id: int | None) -> Changes:
         raise UserError("该代理已不存在")
     if agent.parent_id == new_parent_id:
         raise UserError(f"{_label(agent_id)} 已在 {_label(new_parent_id)} 之下")
+    auth.require("edit")
     with database.atomic():
+        before = _snapshot(agent_id)
         _move(agent_id, new_parent_id)
+        _audit_change("代理商.移动", agent_id, before)
     return Changes({"agents", "policies", "statements"},
                    message=f"已把 {_label(agent_id)} 移到 {_label(new_parent_id)} 之下")
 
@@ -326,12 +368,15 @@ def hold_agent(agent_id: int, switch_children_to_direct: bool = False) -> Change
         raise UserError("该代理已不存在")
     if agent.status == "closed":
         raise UserError("已注销的代理不能停发")
+    auth.require("edit")
     with database.atomic():
         Agent.update(status="on_hold").where(Agent.id == agent_id).execute()
         switched = 0
         if switch_children_to_direct:
             switched = Agent.update(payout="direct").where(
                 (Agent.parent == agent_id) & (Agent.payout == "via_parent")).execute()
+        audit.record("代理商.停发", f"代理商 {agent.code}", {"status": agent.status},
+                     {"status": "on_hold", "children_switched_to_direct": switched})
     extra = f",{switched} 个下级改为直结" if switched else ""
     return Changes({"agents", "statements"}, message=f"已停发 {_label(agent_id)}{extra}")
 
@@ -343,8 +388,11 @@ def release_agent(agent_id: int) -> Changes:
         raise UserError("该代理已不存在")
     if agent.status != "on_hold":
         raise UserError(f"{_label(agent_id)} 未停发")
+    auth.require("edit")
     with database.atomic():
         Agent.update(status="active").where(Agent.id == agent_id).execute()
+        audit.record("代理商.恢复", f"代理商 {agent.code}", {"status": agent.status},
+                     {"status": "active"})
     return Changes({"agents", "statements"}, message=f"已恢复 {_label(agent_id)} 的分润发放")
 
 
@@ -356,8 +404,11 @@ def children_via_parent(agent_id: int) -> int:
 
 
 def set_tags(agent_id: int, tags: list[str]) -> Changes:
+    auth.require("edit")
     with database.atomic():
+        before = _snapshot(agent_id)
         Agent.update(tags=join_tags(tags)).where(Agent.id == agent_id).execute()
+        _audit_change("代理商.标签", agent_id, before)
     return Changes({"agents"}, message="已更新标签")
 
 
@@ -383,6 +434,7 @@ def suggested_tags(month: str) -> dict[int, str]:
 
 def apply_suggested_tags(month: str) -> Changes:
     """Replace the three trend tags of every agent by the suggestion (free tags are kept)."""
+    auth.require("edit")
     suggestion = suggested_tags(month)
     changed = 0
     with database.atomic():
@@ -392,6 +444,8 @@ def apply_suggested_tags(month: str) -> Changes:
             if new != (tags or ""):
                 Agent.update(tags=new).where(Agent.id == agent_id).execute()
                 changed += 1
+        if changed:
+            audit.record("代理商.标签", f"按{month}交易趋势", None, {"agents_changed": changed})
     return Changes({"agents"}, message=f"已按交易趋势更新 {changed} 个代理的标签")
 
 
@@ -424,6 +478,7 @@ def add_follow_up(agent_id: int, day: dt.date, note: str, next_visit: dt.date | 
         raise UserError("下次拜访日期不能早于联系日期")
     if Agent.get_or_none(Agent.id == agent_id) is None:
         raise UserError("该代理已不存在")
+    auth.require("edit")
     with database.atomic():
         FollowUp.update(done=True).where((FollowUp.agent == agent_id) & (FollowUp.done == False)).execute()  # noqa: E712
         FollowUp.create(agent=agent_id, date=day, note=note, next_visit=next_visit, done=False)

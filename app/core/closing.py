@@ -32,7 +32,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from app.core import derived, settlement
+from app.core import audit, auth, backups, derived, settlement
 from app.core.agents import descendants
 from app.core.errors import Changes, UserError
 from app.core.money import (
@@ -386,7 +386,8 @@ def mark_duplicates_reviewed(month: str, keys: Iterable[str]) -> Changes:
     """Remember that the office looked at these duplicate groups (they are genuine)."""
     month = _month(month)
     done = reviewed_duplicates(month) | set(keys)
-    set_setting(_reviewed_key(month), json.dumps(sorted(done), ensure_ascii=False))
+    set_setting(_reviewed_key(month), json.dumps(sorted(done), ensure_ascii=False),
+                permission="compute")
     return Changes({"transactions"}, {month}, f"已标记 {len(done)} 组疑似重复交易为已核对")
 
 
@@ -866,6 +867,7 @@ def add_adjustment(
         raise UserError("调账金额必须是整数分")
     if amount_fen == 0:
         raise UserError("调账金额不能为0")
+    auth.require("edit")
     with database.obj.atomic():  # the locked months read inside the write transaction
         locked = locked_months()
         target = settle_month(month, locked)
@@ -877,6 +879,8 @@ def add_adjustment(
             amount=amount_fen,
             reason=reason,
         )
+        audit.record("调账.新增", f"代理商 {agent_code} 产品 {product_code} 月份 {target}", None,
+                     {"amount_fen": amount_fen, "reason": reason, "original_month": month})
     text = f"已为 {agent_code} 的 {product_code} 记入调账 {format_money(amount_fen)}(原因:{reason})"
     if target != month:
         text = late_notice(month, locked, "调账") + "\n" + text
@@ -885,7 +889,9 @@ def add_adjustment(
     return Changes({"statements"}, {target}, text)
 
 
-def lock(month: str, progress: Progress | None = None) -> settlement.ComputeResult:
+def lock(
+    month: str, progress: Progress | None = None, *, backup: bool = True
+) -> settlement.ComputeResult:
     """Lock ``month`` (锁定): the one month-close operation.  The command line, the window's
     wizard and the tests all lock through here.
 
@@ -899,6 +905,9 @@ def lock(month: str, progress: Progress | None = None) -> settlement.ComputeResu
     blocking = [m for m in before if m not in quiet]
     if blocking:  # the quick refusal, before the compute's work
         raise lock_order_error(month, blocking)
+    auth.require("lock")
+    if backup:  # the database as it was before the lock (docs/trust.md)
+        backups.before_lock(month)
     for m in quiet:  # nothing traded or paid in it: locked first, in order
         settlement.lock_month(m, progress)
     return settlement.lock_month(month, progress)

@@ -72,3 +72,17 @@ def busy_error(exc: BaseException) -> UserError | None:
     from app.models.db import BUSY_TIMEOUT_S
 
     return UserError(BUSY_MESSAGE.format(seconds=BUSY_TIMEOUT_S))
+PROTECTED = "数据保护:"
+
+
+def from_db_error(exc: BaseException) -> UserError | None:
+    """A database refusal the user should read (a lock or audit trigger of migration 9,
+    whose message starts with ``数据保护:``) as a ``UserError``; None for anything else.
+    The one place that recognises them: the CLI, the window's message box and its
+    workers all ask here."""
+    text = str(exc)
+    if PROTECTED not in text:
+        return None
+    reason = text[text.index(PROTECTED) + len(PROTECTED):].strip()
+    return UserError(f"操作被数据库拒绝:{reason}。已锁定月份的数据和审计日志不能更改,"
+                     "迟到的数据请记入下一个未锁定的月份。")

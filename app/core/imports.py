@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from peewee import fn
 
-from app.core import derived
+from app.core import audit, auth, derived
 from app.core.errors import Changes, UserError
 from app.core.money import format_month, month_of
 from app.core.months import locked_months
@@ -133,6 +133,7 @@ def undo_batch(batch_id: int) -> Changes:
         raise UserError("该批次已经撤销过了")
     if batch.kind not in UNDOABLE:
         raise UserError(f"「{KIND_LABELS.get(batch.kind, batch.kind)}」导入不能撤销,请导入更正后的文件")
+    auth.require("import")
     with database.atomic():
         months = batch_months(batch_id, batch.kind)
         locked = months & locked_months()
@@ -179,6 +180,9 @@ def undo_batch(batch_id: int) -> Changes:
         batch.undone = True
         batch.save()
         derived.refresh(database.connection())  # every derived table (app.core.derived)
+        audit.record("导入.撤销", f"导入批次 {batch_id}({batch.file_name})",
+                     {"kind": batch.kind, "added": batch.added, "undone": False},
+                     {"undone": True, "removed": removed, "months": sorted(months)})
     label = KIND_LABELS.get(batch.kind, batch.kind)
     return Changes(
         {"imports", "statements", "terminals", "transactions", "deposits", "agents"}, months,

@@ -120,8 +120,19 @@ def get_setting(key: str, default: str = "") -> str:
     return row.value if row else default
 
 
-def set_setting(key: str, value: str) -> None:
-    Setting.insert(key=key, value=value).on_conflict_replace().execute()
+def set_setting(key: str, value: str, *, permission: str = "settings") -> None:
+    """Store a setting (needs ``permission``: administrators, or anyone while sign-in
+    is off); audited."""
+    from app.core import audit, auth
+    from app.models import database
+
+    auth.require(permission)
+    row = Setting.get_or_none(Setting.key == key)
+    if row is not None and row.value == value:
+        return
+    with database.obj.atomic():
+        Setting.insert(key=key, value=value).on_conflict_replace().execute()
+        audit.record("设置.修改", f"设置 {key}", None if row is None else row.value, value)
 
 
 def agency_name() -> str:

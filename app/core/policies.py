@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from app.core import audit, auth
 from app.core.errors import Changes, RowError, UserError
 from app.core.money import format_month, month_of
 from app.core.months import last_locked_day, locked_months
@@ -197,6 +198,7 @@ def add_policies(
     The file importer calls it inside its own transaction with ``file_name`` set."""
     if not records:
         raise UserError("没有要保存的政策")
+    auth.require("import" if file_name else "edit")
     with database.atomic():
         problems = check_policies(records)
         if problems:
@@ -208,7 +210,23 @@ def add_policies(
                 err = UserError("政策未保存:\n" + "\n".join(p.reason for p in problems[:30]))
             err.problems = problems  # type: ignore[attr-defined]
             raise err
-        return write_policies(records)
+        counts = write_policies(records)
+        if not file_name:  # an import is recorded by the importer, once for its file
+            audit.record("政策.保存", _policy_object(records), None,
+                         [_policy_entry(r) for r in records[:200]])
+        return counts
+
+
+def _policy_object(records: Sequence[PolicyRecord]) -> str:
+    codes: dict[int, str] = {p.id: p.code for p in Product.select(Product.id, Product.code)}
+    products = sorted({codes.get(r.product_id, str(r.product_id)) for r in records})
+    return f"政策 {'、'.join(products)} 共 {len(records)} 条"
+
+
+def _policy_entry(r: PolicyRecord) -> dict:
+    agent = Agent.get_or_none(Agent.id == r.agent_id) if r.agent_id is not None else None
+    return {"agent": agent.code if agent else "本机构", "product_id": r.product_id,
+            "effective_from": r.effective_from.isoformat(), **r.terms}
 
 
 # ------------------------------------------------------------------ the window's reads
@@ -319,8 +337,13 @@ def delete_policy(policy_id: int) -> Changes:
     limit = last_locked_day(locked_months())
     if limit is not None and p.effective_from <= limit:
         raise UserError(f"{format_month(month_of(limit))}及以前的月份已锁定,不能删除生效于 {p.effective_from} 的政策")
+    auth.require("edit")
     with database.atomic():
+        before = _policy_entry(PolicyRecord(p.agent_id, p.product_id, p.effective_from,
+                                            {f: getattr(p, f) for f in TERM_FIELDS}))
         p.delete_instance()
+        audit.record("政策.删除", f"政策 {before['agent']} 生效于 {before['effective_from']}",
+                     before, None)
         kids = [a.id for a in Agent.select(Agent.id).where(
             Agent.parent.is_null() if p.agent_id is None else Agent.parent == p.agent_id)]
         touched = ([p.agent_id] if p.agent_id is not None else []) + kids

@@ -33,7 +33,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from app.core import derived, freeze, scans, staff_pay
+from app.core import audit, auth, derived, freeze, integrity, scans, staff_pay
 from app.core.errors import UserError
 from app.core.money import (
     format_month,
@@ -503,8 +503,31 @@ def _store(con: sqlite3.Connection, table: str, columns: tuple[str, ...], rows: 
     ).fetchone()[0]
     if stored == rows:
         return
+    if table == "deposit":
+        _merge_deposits(con, rows)
+        return
     con.execute(f"DELETE FROM {table}")
     scans.insert_json(con, table, columns, rows)
+
+
+def _merge_deposits(con: sqlite3.Connection, rows: str) -> None:
+    """Bring the deposit ledger to ``rows`` touching only the deposits that changed: the
+    database refuses to rewrite a deposit of a locked month (migration 9), and an
+    unchanged row is not a rewrite."""
+    cols = DEPOSIT_COLUMNS
+    values = ", ".join(f"json_extract(value, '$[{i}]')" for i in range(len(cols)))
+    con.execute(
+        "DELETE FROM deposit WHERE terminal_id NOT IN "
+        "(SELECT json_extract(value, '$[0]') FROM json_each(?))",
+        (rows,),
+    )
+    changed = " OR ".join(f"deposit.{c} IS NOT excluded.{c}" for c in cols[1:])
+    con.execute(
+        f"INSERT INTO deposit ({', '.join(cols)}) SELECT {values} FROM json_each(?) WHERE 1 "
+        f"ON CONFLICT (terminal_id) DO UPDATE SET "
+        f"{', '.join(f'{c} = excluded.{c}' for c in cols[1:])} WHERE {changed}",
+        (rows,),
+    )
 
 
 class _Beside:
@@ -961,6 +984,7 @@ class ComputeResult:
 
 def compute_month(month: str, progress: Progress | None = None) -> ComputeResult:
     """Compute ``month`` (and every earlier open month with data first).  Idempotent."""
+    auth.require("compute")
     return _computed(parse_month(month), progress, lock=False)
 
 
@@ -990,6 +1014,14 @@ def _computed(month: str, progress: Progress | None, *, lock: bool) -> ComputeRe
             ).execute()
             for step in LOCK_STEPS:
                 step(month)
+            digest = integrity.seal(month)  # after the steps: the seal covers the final state
+            audit.record("月结.锁定", f"月份 {month}", {"state": "open"},
+                         {"state": "locked", "statements": result.statements,
+                          "payable_fen": result.payable, "seal": digest})
+        else:
+            audit.record("月结.计算", f"月份 {month}", None,
+                         {"months": result.months, "statements": result.statements,
+                          "payable_fen": result.payable})
     return result
 
 
@@ -1126,7 +1158,10 @@ def lock_month(month: str, progress: Progress | None = None) -> ComputeResult:
     """Compute ``month`` once more and freeze it (锁定): its per-terminal amounts go to
     the ledger, where later computes find what it paid.  Refused when an earlier month with
     data is still open (months close in order), checked inside the lock's transaction.
-    The month-close service ``app.core.closing.lock`` is the one entry point."""
+    The month-close service ``app.core.closing.lock`` is the one entry point (it takes
+    the backup first); here only a role that may lock, and the lock is sealed and audited
+    in its own transaction (``app.core.integrity``, ``app.core.audit``)."""
+    auth.require("lock")
     return _computed(parse_month(month), progress, lock=True)
 
 

@@ -19,6 +19,7 @@ from typing import Any, NamedTuple
 
 from peewee import JOIN, Value, fn
 
+from app.core import audit, auth
 from app.core.errors import Changes, UserError
 from app.core.money import format_month, month_of
 from app.core.months import last_locked_day, locked_months
@@ -500,6 +501,7 @@ def deposit_totals(previews: list[MovePreview]) -> dict[str, tuple[int, int]]:
 
 def apply_moves(requests: list[MoveRequest], operator: str = "") -> Changes:
     """Validate and write the moves in one transaction; any problem refuses them all."""
+    auth.require("edit")
     with database.atomic():
         plan = plan_moves(requests)
         if plan.problems:
@@ -515,11 +517,20 @@ def apply_moves(requests: list[MoveRequest], operator: str = "") -> Changes:
         written = write_moves(plan, operator, batch_id=batch.id)
         batch.added = written
         batch.save()
+        if written:
+            audit.record(f"机具.{ACTION_LABELS.get(action, action)}", _sns_object(requests), None,
+                         [{"sn": r.sn, "action": r.action, "date": r.date.isoformat(),
+                           "agent_id": r.agent_id} for r in requests[:500]])
     skipped = f",{len(plan.skipped)} 台已有相同记录跳过" if plan.skipped else ""
     months = {month_of(r.date) for r in requests}
     return Changes({"terminals", "deposits", "agents", "imports"}, months,
                    f"已{ACTION_LABELS.get(action, '操作')} {written} 台机具{skipped}",
                    batch_id=batch.id)
+
+
+def _sns_object(requests: list[MoveRequest]) -> str:
+    first = requests[0].sn if requests else ""
+    return f"机具 {first}" + (f" 等 {len(requests)} 台" if len(requests) > 1 else "")
 
 
 # ------------------------------------------------------------------ stock-in (入库)
@@ -552,6 +563,7 @@ def stock_in(sns: Sequence[str], product_id: int, day: dt.date, operator: str = 
     product = Product.get_or_none(Product.id == product_id)
     if product is None:
         raise UserError("请选择产品")
+    auth.require("edit")
     with database.atomic():
         existing = _terminals_by_sn(sns)
         if existing:
@@ -562,6 +574,9 @@ def stock_in(sns: Sequence[str], product_id: int, day: dt.date, operator: str = 
         count = add_terminals([(sn, product_id, day) for sn in sns], batch.id, operator)
         batch.added = count
         batch.save()
+        audit.record("机具.入库", f"{product.code} {sns[0]} 等 {len(sns)} 台", None,
+                     {"product": product.code, "date": day.isoformat(), "count": count,
+                      "batch": batch.id})
     return Changes({"terminals", "imports"}, {month_of(day)}, f"已入库 {count} 台机具")
 
 

@@ -1,4 +1,5 @@
-"""Backups: a consistent copy of the live database (SQLite online backup API)."""
+"""Manual backups (``posdesk backup DEST``): a consistent copy of the live database, made
+and checked by ``app.core.backups`` (the automatic ones live there too)."""
 
 from __future__ import annotations
 
@@ -6,8 +7,9 @@ import datetime as dt
 import sqlite3
 from pathlib import Path
 
+from app.core import auth
+from app.core.backups import copy_database
 from app.core.errors import UserError
-from app.models import database
 
 
 def backup_to(dest: Path) -> Path:
@@ -19,13 +21,8 @@ def backup_to(dest: Path) -> Path:
     dest.parent.mkdir(parents=True, exist_ok=True)
     if dest.exists():
         raise UserError(f"备份文件 {dest} 已存在,请换一个文件名")
-    source = database.obj.connection()
-    target = sqlite3.connect(str(dest))
-    try:
-        with target:
-            source.backup(target)
-    finally:
-        target.close()
+    auth.require("backup")
+    copy_database(dest)  # the online backup API, checked by integrity_check
     return dest
 
 

@@ -39,7 +39,7 @@ def load_demo(scale: str = "small", progress=None, settle: bool = True) -> str:
     for i, month in enumerate(demo.months):
         report(70 + 30 * i // len(demo.months), f"计算{format_month(month)}")
         if i < len(demo.months) - 1 and scale == "small":
-            closing.lock(month)
+            closing.lock(month, backup=False)  # a fresh database: nothing to keep
         else:
             settlement.compute_month(month)
     lines.append("已计算:" + "、".join(format_month(m) for m in demo.months))

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from queue import Empty, Queue
 
-from app.core import derived
+from app.core import audit, auth, derived
 from app.core.errors import RowError, UserError
 from app.core.money import (
     ParseError,
@@ -975,6 +975,7 @@ def import_file(
     """Import one file of ``kind``: all rows or, on any bad row, nothing (UserError)."""
     if kind not in IMPORTERS and kind not in _team_importers():
         raise UserError(f"未知的导入类型“{kind}”,可用:{'、'.join([*IMPORTERS, *_team_importers()])}")
+    auth.require("import")
     table = open_table(path, kind, profile)
     report = ImportReport(kind, table.file_name, unknown_columns=list(table.unknown_columns))
     with database.obj.atomic():
@@ -985,6 +986,9 @@ def import_file(
         # the holding timelines and day sums the compute reads (app.core.derived), brought
         # up to date here, once, rather than at the next compute
         derived.refresh(database.obj.connection())
+        audit.record(f"导入.{kind}", f"文件 {table.file_name}", None,
+                     {"batch": report.batch_id, "added": report.added,
+                      "updated": report.updated, "skipped": report.skipped})
     return report
 
 

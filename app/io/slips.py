@@ -2149,6 +2149,9 @@ def write_payout_list(month: str, path: str | Path) -> int:
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill
 
+    from app.core import auth
+
+    auth.require("payout")  # the list carries full bank accounts
     _check_month(month)
     snap = MonthSnapshot(month, team={})
     rows = []

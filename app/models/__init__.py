@@ -563,3 +563,53 @@ class DepositEntry(BaseModel):
 
 
 ALL_MODELS.append(DepositEntry)
+
+
+class AppUser(BaseModel):
+    """Someone who may sign in (用户) and their role; the password as a salted scrypt hash
+    (migration 9).  No row: sign-in is off."""
+
+    id = AutoField()
+    name = CharField(unique=True)
+    role = CharField()  # admin | finance | clerk | viewer
+    salt = CharField()
+    password_hash = CharField()
+    active = BooleanField(default=True)
+    created = CharField()
+
+    class Meta:
+        table_name = "app_user"
+
+
+class AuditEntry(BaseModel):
+    """One entry of the append-only audit log (审计日志), chained by SHA-256 (migration 9)."""
+
+    id = AutoField()
+    time = CharField()
+    user = CharField()
+    action = CharField()
+    object = CharField()
+    before = TextField(null=True)
+    after = TextField(null=True)
+    prev_hash = CharField()
+    hash = CharField()
+
+    class Meta:
+        table_name = "audit_log"
+
+
+class LockSeal(BaseModel):
+    """The seal of a locked month: SHA-256 of its statement JSON, chained (migration 9)."""
+
+    month = CharField(primary_key=True)
+    sealed_at = CharField()
+    user = CharField()
+    statement_hash = CharField()
+    prev_hash = CharField()
+    hash = CharField()
+
+    class Meta:
+        table_name = "lock_seal"
+
+
+ALL_MODELS += [AppUser, AuditEntry, LockSeal]

@@ -10,7 +10,7 @@ import logging
 
 from PySide6.QtWidgets import QMessageBox, QWidget
 
-from app.core.errors import UserError, busy_error
+from app.core.errors import UserError, busy_error, from_db_error
 
 log = logging.getLogger("posdesk")
 
@@ -27,6 +27,9 @@ def message_of(exc_or_text: BaseException | str) -> str:
     busy = busy_error(exc_or_text)
     if busy is not None:  # another writer held the database: not a defect
         return str(busy)
+    refused = from_db_error(exc_or_text)
+    if refused is not None:
+        return str(refused)
     log.error("unexpected error", exc_info=exc_or_text)
     return BUG_MESSAGE
 

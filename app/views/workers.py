@@ -18,7 +18,7 @@ from typing import Any
 from PySide6.QtCore import QCoreApplication, QObject, QRunnable, Qt, QThreadPool, QTimer, Signal
 from PySide6.QtWidgets import QProgressDialog, QWidget
 
-from app.core.errors import UserError, busy_error
+from app.core.errors import UserError, busy_error, from_db_error
 from app.views.errors import BUG_MESSAGE
 
 log = logging.getLogger("posdesk")
@@ -76,6 +76,8 @@ class Operation(QRunnable):
             busy = busy_error(exc)
             if busy is not None:
                 self._tell("failed", str(busy))
+            elif (refused := from_db_error(exc)) is not None:
+                self._tell("failed", str(refused))
             else:
                 log.exception("background operation failed")
                 self._tell("failed", BUG_MESSAGE)

@@ -142,8 +142,6 @@ def build_month(db):
     )  # fmt: skip
     AgencyMargin.create(month=MONTH, product=p1, pool=300_000, margin=45_678)
     AgencyMargin.create(month=MONTH, product=p2, pool=1_000, margin=400)
-    MonthState.create(month=MONTH, state="locked", computed_at=dt.datetime(2026, 11, 2, 18, 0),
-                      locked_at=dt.datetime(2026, 11, 3, 10, 0, 0))  # fmt: skip
 
     # a few terminals so that the team table has numbers
     for i, (holder, act) in enumerate([(a1, 5), (a2, 8), (a2, None), (a2, 12)]):
@@ -164,6 +162,9 @@ def build_month(db):
         gross=3_000, tax=0, payable=0, paid=False,
     )  # fmt: skip
     MonthState.create(month=OPEN_MONTH, state="open", computed_at=dt.datetime(2026, 12, 1, 9, 0))
+    # locked last: the database refuses rows written into a locked month (migration 9)
+    MonthState.create(month=MONTH, state="locked", computed_at=dt.datetime(2026, 11, 2, 18, 0),
+                      locked_at=dt.datetime(2026, 11, 3, 10, 0, 0))  # fmt: skip
     return {a.code: a for a in (a1, a2, a3, a4, a5, a6)}
 
 

@@ -1,0 +1,159 @@
+"""Tamper evidence (数据校验): the lock seals, and ``verify`` (DOMAIN §11).
+
+The database's triggers refuse changes to a locked month and to the audit log, but anyone
+who opens the file can drop a trigger.  So, as a floor under the floor:
+
+* each lock stores a seal (``lock_seal``): ``statement_hash`` = SHA-256 of the month's
+  canonical statement JSON (``settlement.statement_json``, keys sorted, no spaces) and
+  ``hash`` = SHA-256 of ``prev_hash + "\\n" + month + "\\n" + statement_hash``, chained to
+  the seal of the month locked before (64 zeros for the first);
+* each audit entry carries the hash of the one before it (``app.core.audit``).
+
+``verify()`` runs ``PRAGMA integrity_check``, recomputes both chains and compares the kept
+derived tables with a rebuild, and returns a ``Verdict`` whose ``problems`` name the first
+month or entry that no longer matches (``posdesk verify`` exits 2 when there is one).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass, field
+
+from app.models import database
+
+GENESIS = "0" * 64
+
+
+def statement_hash(month: str) -> str:
+    from app.core.settlement import statement_json
+
+    text = json.dumps(statement_json(month), ensure_ascii=False, sort_keys=True,
+                      separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def seal_hash(prev: str, month: str, statement: str) -> str:
+    return hashlib.sha256(f"{prev}\n{month}\n{statement}".encode()).hexdigest()
+
+
+def seal(month: str) -> str:
+    """Write the seal of ``month`` (inside the lock's transaction); returns its hash."""
+    from app.core.auth import current
+
+    db = database.obj
+    row = db.execute_sql("SELECT hash FROM lock_seal ORDER BY sealed_at DESC, rowid DESC LIMIT 1").fetchone()
+    prev = row[0] if row else GENESIS
+    st = statement_hash(month)
+    digest = seal_hash(prev, month, st)
+    db.execute_sql(
+        'INSERT INTO lock_seal (month, sealed_at, "user", statement_hash, prev_hash, hash) '
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        (month, dt.datetime.now().isoformat(timespec="seconds"), current().name, st, prev, digest),
+    )
+    return digest
+
+
+def check_seals() -> str | None:
+    """None when every locked month still matches its seal; else the first that does not."""
+    from app.core.money import format_month
+
+    db = database.obj
+    seals = db.execute_sql(
+        "SELECT month, statement_hash, prev_hash, hash FROM lock_seal ORDER BY rowid"
+    ).fetchall()
+    prev = GENESIS
+    for month, st, prev_hash, digest in seals:
+        label = format_month(month)
+        if prev_hash != prev or seal_hash(prev, month, st) != digest:
+            return f"{label}的锁定封存记录已被修改或删除"
+        if statement_hash(month) != st:
+            return f"{label}的分润单与锁定时不一致(已被修改)"
+        prev = digest
+    sealed = {s[0] for s in seals}
+    locked = [r[0] for r in db.execute_sql(
+        "SELECT month FROM month_state WHERE state = 'locked' ORDER BY month")]
+    for month in locked:
+        if month not in sealed and _locked_after_seals_began(month, seals):
+            return f"{format_month(month)}已锁定但没有封存记录"
+    return None
+
+
+def _locked_after_seals_began(month: str, seals: list) -> bool:
+    """Months locked before this version kept no seal; a month after the first seal must."""
+    return bool(seals) and month > min(s[0] for s in seals)
+
+
+@dataclass
+class Verdict:
+    integrity: str = "ok"
+    problems: list[str] = field(default_factory=list)
+    checked: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def as_json(self) -> dict:
+        return {"ok": self.ok, "integrity": self.integrity, "problems": self.problems,
+                "checked": self.checked}
+
+
+def check_derived() -> str | None:
+    """The kept derived tables against a rebuild (``app.core.derived``)."""
+    from app.core import derived
+
+    check = getattr(derived, "verify", None)
+    if check is not None:  # the derived module's own comparison, when it has one
+        result = check()
+        if not result:
+            return None
+        return result if isinstance(result, str) else "派生数据与原始数据不一致:" + str(result)
+    return _compare_derived()
+
+
+def _compare_derived() -> str | None:
+    """Rebuild the holding timelines and day sums in a savepoint, compare, roll back."""
+    from app.core import derived
+
+    db = database.obj
+    con = db.connection()
+    tables = ("terminal_holding", "txn_day")
+    with db.atomic() as txn:
+        derived.refresh(con)  # what the next compute would bring up to date anyway
+        kept = {t: con.execute(f"SELECT * FROM {t} ORDER BY 1, 2").fetchall() for t in tables}
+        con.execute("INSERT OR IGNORE INTO holding_dirty SELECT id FROM terminal")
+        con.execute("INSERT OR IGNORE INTO txn_day_dirty SELECT DISTINCT month FROM txn")
+        con.execute("DELETE FROM txn_day")
+        con.execute("UPDATE derived_mark SET txn_seen = 0")
+        derived.refresh(con)
+        rebuilt = {t: con.execute(f"SELECT * FROM {t} ORDER BY 1, 2").fetchall() for t in tables}
+        txn.rollback()
+    for t in tables:
+        if kept[t] != rebuilt[t]:
+            first = next((a for a, b in zip(kept[t], rebuilt[t], strict=False) if a != b),
+                         None)
+            return f"派生数据 {t} 与原始数据不一致(首个不同:{first})"
+    return None
+
+
+def verify() -> Verdict:
+    """Integrity check, lock seals, audit chain and derived state, in that order."""
+    from app.core import audit
+
+    db = database.obj
+    v = Verdict()
+    rows = db.execute_sql("PRAGMA integrity_check").fetchall()
+    v.integrity = "; ".join(str(r[0]) for r in rows[:5])
+    v.checked.append("integrity_check")
+    if v.integrity != "ok":
+        v.problems.append(f"数据库文件损坏:{v.integrity}")
+        return v
+    for name, check in (("lock_seals", check_seals), ("audit_chain", audit.check_chain),
+                        ("derived", check_derived)):
+        problem = check()
+        v.checked.append(name)
+        if problem:
+            v.problems.append(problem)
+    return v
