@@ -16,9 +16,12 @@ month or entry that no longer matches (``posdesk verify`` exits 2 when there is 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
+import sqlite3
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from app.models import database
@@ -53,6 +56,40 @@ def seal(month: str) -> str:
         (month, dt.datetime.now().isoformat(timespec="seconds"), current().name, st, prev, digest),
     )
     return digest
+
+
+@contextlib.contextmanager
+def bulk_transactions(con: sqlite3.Connection) -> Iterator[None]:
+    """Inside one transaction, insert many transactions without the per-row lock guard.
+
+    The guard of migration 9 (``txn_lock_ins``) costs one trigger call per row, about a
+    third of a bare insert (docs/trust.md).  A transactions import runs it once, as a set:
+    the trigger is dropped, the rows inserted, then one query looks for a new row in a
+    locked month (refused: ``UserError``) and the trigger is created again, all in the
+    caller's transaction — other connections never see the table without it (SQLite's
+    schema changes are transactional), and a rollback restores it."""
+    row = con.execute(
+        "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'txn_lock_ins'"
+    ).fetchone()
+    if row is None or not con.in_transaction:  # outside a transaction the guard stays
+        yield
+        return
+    top = con.execute("SELECT COALESCE(MAX(id), 0) FROM txn").fetchone()[0]
+    con.execute('DROP TRIGGER "txn_lock_ins"')
+    try:
+        yield
+        late = con.execute(
+            "SELECT month FROM txn WHERE id > ? AND month IN "
+            "(SELECT month FROM month_state WHERE state = 'locked') LIMIT 1",
+            (top,),
+        ).fetchone()
+        if late is not None:
+            from app.core.errors import UserError
+            from app.core.money import format_month
+
+            raise UserError(f"数据保护:{format_month(late[0])}已锁定,不能再写入该月的交易")
+    finally:
+        con.execute(row[0])
 
 
 def check_seals() -> str | None:

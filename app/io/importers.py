@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from queue import Empty, Queue
 
-from app.core import audit, auth, derived
+from app.core import audit, auth, derived, integrity
 from app.core.errors import RowError, UserError
 from app.core.money import (
     ParseError,
@@ -794,10 +794,12 @@ def import_transactions(
     batch = _batch("transactions", table)
     parser = _TxParser(table, batch.id, locked)
     before = derived.last_txn_id(db.connection())
-    if threading.current_thread() is threading.main_thread():
-        inserted = _store_beside(parser, progress, cancel)
-    else:
-        inserted = _store_inline(parser, progress, cancel)
+    # the database's per-row lock guard replaced by one check of the whole file
+    with integrity.bulk_transactions(db.connection()):
+        if threading.current_thread() is threading.main_thread():
+            inserted = _store_beside(parser, progress, cancel)
+        else:
+            inserted = _store_inline(parser, progress, cancel)
     if parser.total == 0:
         raise UserError(f"文件 {table.file_name} 没有数据行")
     parser.rows.raise_if_bad()

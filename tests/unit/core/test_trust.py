@@ -261,3 +261,22 @@ def test_the_last_admin_cannot_be_demoted(db):
         auth.set_role("boss", "clerk")
     auth.set_role("cai", "admin")
     auth.set_role("boss", "clerk")
+
+
+def test_an_import_checks_the_lock_once_for_the_file_and_keeps_the_guard(office, db):
+    _locked(office, db)
+    con = db.connection()
+    insert = ("INSERT INTO txn (tx_id, terminal_id, product_id, time, date, month, amount, "
+              "category, status, merchant_no) VALUES (?, 1, 1, '2026-10-09 10:00:00', "
+              "'2026-10-09', ?, 100, 'credit', 'success', '')")
+    with pytest.raises(UserError, match="数据保护"), db.atomic():
+        with integrity.bulk_transactions(con):
+            con.execute(insert, ("B1", NOV))
+            con.execute(insert, ("B2", OCT))
+    with db.atomic(), integrity.bulk_transactions(con):
+        con.execute(insert, ("B3", NOV))
+    names = {r[0] for r in db.execute_sql("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
+    assert "txn_lock_ins" in names
+    assert db.execute_sql("SELECT COUNT(*) FROM txn WHERE tx_id LIKE 'B%'").fetchone()[0] == 1
+    office.tx("X8,2026-10-21 10:00:00,T1,M1,100.00,贷记卡,成功")  # late: lands in November
+    assert db.execute_sql("SELECT month FROM txn WHERE tx_id = 'X8'").fetchone()[0] == NOV
