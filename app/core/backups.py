@@ -257,3 +257,41 @@ def restore(path: Path) -> Path | None:
                      {"taken_at": info.taken_at, "months_locked": info.months_locked,
                       "kept": kept.name if kept else None})
     return kept
+
+
+# ------------------------------------------------------------------ at start
+
+
+def startup_check(path: Path) -> str:
+    """``PRAGMA quick_check`` of the database file at ``path``, opened read-only, before
+    anything writes to it: "ok", or what is wrong.  A file not there yet is "ok"."""
+    path = Path(path)
+    if not path.exists() or path.stat().st_size == 0:
+        return "ok"
+    try:
+        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            rows = con.execute("PRAGMA quick_check").fetchall()
+        finally:
+            con.close()
+    except sqlite3.DatabaseError as exc:
+        return str(exc)
+    return "; ".join(str(r[0]) for r in rows[:5])
+
+
+def recover(path: Path, backup: Path) -> Path:
+    """Put the good ``backup`` in place of the damaged (closed) database at ``path``; the
+    damaged file is kept beside it as ``…-damaged-YYYYMMDD-HHMMSS.db``.  Returns that."""
+    import shutil
+
+    path, backup = Path(path), Path(backup)
+    check_file(backup)
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    damaged = path.with_name(f"{path.stem}-damaged-{stamp}{path.suffix}")
+    os.replace(path, damaged)
+    for suffix in ("-wal", "-shm"):  # the damaged file's journal must not meet the backup
+        side = Path(str(path) + suffix)
+        if side.exists():
+            os.replace(side, Path(str(damaged) + suffix))
+    shutil.copyfile(backup, path)
+    return damaged

@@ -194,3 +194,15 @@ def verify() -> Verdict:
         if problem:
             v.problems.append(problem)
     return v
+
+
+def require_verified() -> Verdict:
+    """``verify()``, raising ``UserError`` naming what does not match (the window runs it
+    before every lock: a tampered database is not locked on top of)."""
+    from app.core.errors import UserError
+
+    verdict = verify()
+    if not verdict.ok:
+        raise UserError("数据校验未通过,未锁定:\n" + "\n".join(verdict.problems)
+                        + "\n请在 设置 → 数据校验 查看,必要时从备份恢复。")
+    return verdict

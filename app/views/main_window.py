@@ -54,6 +54,7 @@ PAGES: list[tuple[str, str, str]] = [
     ("对账", "app.views.reconcile", "ReconcilePage"),
     ("试算", "app.views.whatif", "WhatIfPage"),
     ("补差", "app.views.resettle", "ResettlePage"),
+    ("审计日志", "app.views.audit_page", "AuditPage"),
     ("设置", "app.views.settings_page", "SettingsPage"),
 ]
 
@@ -344,6 +345,10 @@ def run(db_path: str | Path) -> int:
     if not lock.acquire():
         return refuse_second_start(lock)
     try:
+        from app.views.sign_in import after_open, check_before_open
+
+        if not check_before_open(db_path):  # a damaged file is never opened for writing
+            return 2
         try:
             open_database(db_path)
         except Exception as exc:  # a locked or damaged file: tell the user, don't crash
@@ -352,6 +357,8 @@ def run(db_path: str | Path) -> int:
         from app.io.slip_temp import sweep_leftovers
 
         sweep_leftovers(db_path)  # slip folders of a batch that was killed
+        if not after_open(None):  # the day's backup; sign-in when it is on
+            return 0
         window = MainWindow(db_path)
         lock.listen(lambda: raise_window(window))
         window.show()

@@ -954,11 +954,20 @@ class LockStep(QWidget):
 
         self.op = run_with_progress(
             self, f"锁定{format_month(month)}",
-            background(lambda report: closing.lock(month, report)), done, failed)
+            background(lambda report: _verified_lock(month, report)), done, failed)
 
     @property
     def busy(self) -> bool:
         return self.op is not None
+
+
+def _verified_lock(month: str, report) -> settlement.ComputeResult:
+    """The window checks the data (数据校验) before every lock, then locks."""
+    from app.core import integrity
+
+    report(1, "数据校验")
+    integrity.require_verified()
+    return closing.lock(month, report)
 
 
 # ------------------------------------------------------------------ step 6: print

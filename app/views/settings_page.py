@@ -175,6 +175,11 @@ class SettingsPage(Page):
             "再复制为一个新的数据库文件并打开它,当前数据库保持不变。", wrap=True))
         lay.addWidget(data)
 
+        from app.views.trust_settings import TrustPanel
+
+        self.trust = TrustPanel()  # 用户, 自动备份, 数据校验
+        lay.addWidget(self.trust)
+
         about = QGroupBox("关于")
         al = QHBoxLayout(about)
         self.version_label = QLabel(f"分润台 POSDesk  版本 {app_version()}")
@@ -226,6 +231,8 @@ class SettingsPage(Page):
         self.folder.setText(str(path) if path else "(内存数据库)")
         self.open_folder.setEnabled(path is not None)
         self._echo()
+        if hasattr(self, "trust"):
+            self.trust.refresh()
 
     def set_logo(self, path: str, copy: bool = True) -> None:
         self.logo_path = path

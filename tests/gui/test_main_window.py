@@ -22,6 +22,7 @@ from tests.gui.conftest import wait_loaded
 def test_every_page_opens(qtbot, window):
     assert window.nav.count() == len(mw.PAGES)
     assert [window.nav.item(i).text() for i in range(len(mw.PAGES))] == [t for t, _m, _c in mw.PAGES]
+    assert "审计日志" in [t for t, _m, _c in mw.PAGES]
     assert window.pages.keys() == {0}  # only the first page is built at start
     for i, (title, _module, _cls) in enumerate(mw.PAGES):
         window.nav.setCurrentRow(i)
