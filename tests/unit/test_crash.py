@@ -75,8 +75,8 @@ def _copy(src: Path, dest: Path) -> Path:
 @pytest.fixture(scope="module")
 def office(tmp_path_factory):
     """The test office without transactions, and a transactions file of ROWS rows."""
-    from app.models.db import close_database
     from app.core.session import open_database
+    from app.models.db import close_database
     from tests.helpers import Office
 
     folder = tmp_path_factory.mktemp("crash")
