@@ -39,7 +39,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.core import closing, first_month, settlement
+from app.core import auth, closing, first_month, settlement
 from app.core.errors import Changes, UserError
 from app.core.money import ParseError, format_money, format_month, parse_money
 from app.views.changes import announce
@@ -900,6 +900,9 @@ class LockStep(QWidget):
             before = closing.open_months_before(month)
             if before:
                 blocked = f"{'、'.join(format_month(m) for m in before)}尚未锁定,请先锁定之前的月份。"
+        if not blocked and not auth.can("lock"):  # the service refuses it too
+            user = auth.current()
+            blocked = f"当前用户“{user.name}”({user.role_label})无权锁定月份,请由财务或管理员锁定。"
         checks = self.page.checks_step.checks if self.page.checks_step.checks_month == month else []
         for c in checks:
             if not c.ok and not c.blocking:

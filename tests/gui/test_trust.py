@@ -137,3 +137,20 @@ def test_the_window_checks_the_data_before_it_locks(office, db):
     from app.core.months import is_locked
 
     assert not is_locked(OCT)
+
+
+def test_a_clerk_finds_the_lock_button_disabled_and_says_why(qtbot, office, messages):
+    from app.views.month_close import MonthClosePage
+
+    auth.create_user("boss", "admin", "secret1")
+    with auth.acting_as("lu", "clerk"):
+        page = MonthClosePage()
+        qtbot.addWidget(page)
+        page.show()
+        page.go(4)
+        assert page.month == OCT
+        assert not page.lock_step.lock_btn.isEnabled()
+        assert "无权锁定月份" in page.lock_step.warnings.text()
+    with auth.acting_as("cai", "finance"):
+        page.go(4)
+        assert page.lock_step.lock_btn.isEnabled()
