@@ -128,12 +128,15 @@ class TrustPanel(QWidget):
         self.backup_model.set_rows(backups.list_backups())
         self.restore_btn.setEnabled(auth.can("restore"))
 
-    def _selected_user(self) -> str | None:
-        row = self.user_table.current_object()
+    def _selected(self, table: DataTable, what: str):
+        row = table.current_object()
         if row is None:
-            show_error(self, "请先在列表中选择一个用户")
-            return None
-        return str(row.name)
+            show_error(self, f"请先在列表中选择一个{what}")
+        return row
+
+    def _selected_user(self) -> str | None:
+        row = self._selected(self.user_table, "用户")
+        return None if row is None else str(row.name)
 
     def _run(self, action, message: str) -> bool:
         try:
@@ -171,9 +174,8 @@ class TrustPanel(QWidget):
             self._run(lambda: auth.set_role(name, role), f"已把“{name}”改为{auth.ROLES[role]}")
 
     def toggle_user(self) -> None:
-        row = self.user_table.current_object()
+        row = self._selected(self.user_table, "用户")
         if row is None:
-            show_error(self, "请先在列表中选择一个用户")
             return
         active = not row.active
         self._run(lambda: auth.set_active(row.name, active),
@@ -190,9 +192,8 @@ class TrustPanel(QWidget):
 
     # ------------------------------------------------------------ backups and verify
     def restore_selected(self) -> None:
-        info = self.backup_table.current_object()
+        info = self._selected(self.backup_table, "备份")
         if info is None:
-            show_error(self, "请先在列表中选择一个备份")
             return
         try:
             checked = backups.check_file(info.path)

@@ -280,3 +280,47 @@ def test_an_import_checks_the_lock_once_for_the_file_and_keeps_the_guard(office,
     assert db.execute_sql("SELECT COUNT(*) FROM txn WHERE tx_id LIKE 'B%'").fetchone()[0] == 1
     office.tx("X8,2026-10-21 10:00:00,T1,M1,100.00,贷记卡,成功")  # late: lands in November
     assert db.execute_sql("SELECT month FROM txn WHERE tx_id = 'X8'").fetchone()[0] == NOV
+
+
+# the table of docs/trust.md, written out again by hand: a rule changed in one place fails
+ROLE_TABLE = {
+    "import": "admin finance clerk", "edit": "admin finance clerk",
+    "compute": "admin finance", "lock": "admin finance", "payout": "admin finance",
+    "see_numbers": "admin finance", "audit": "admin finance", "backup": "admin finance",
+    "settings": "admin", "users": "admin", "restore": "admin",
+}
+
+
+@pytest.mark.parametrize("permission", sorted(ROLE_TABLE))
+@pytest.mark.parametrize("role", sorted(auth.ROLES))
+def test_every_role_rule(db, role, permission):
+    auth.create_user("boss", "admin", "secret1")
+    with auth.acting_as("x", role):
+        allowed = role in ROLE_TABLE[permission].split()
+        assert auth.can(permission) is allowed
+        if allowed:
+            auth.require(permission)
+        else:
+            with pytest.raises(UserError, match="无权"):
+                auth.require(permission)
+    assert set(ROLE_TABLE) == set(auth.PERMISSIONS)
+
+
+def test_a_clerk_cannot_export_the_payout_list_or_import_as_a_viewer(office, db, tmp_path):
+    from app.io.slips import write_payout_list
+
+    settlement.compute_month(OCT)
+    _users()
+    auth.sign_in("lu", "secret3")
+    with pytest.raises(UserError, match="无权标记打款或导出打款清单"):
+        write_payout_list(OCT, tmp_path / "pay.xlsx")
+    assert not (tmp_path / "pay.xlsx").exists()
+    auth.sign_in("kan", "secret4")
+    with pytest.raises(UserError, match="无权导入"):
+        office.tx("Z1,2026-10-07 10:00:00,T1,M1,10.00,贷记卡,成功")
+    auth.sign_in("cai", "secret2")
+    write_payout_list(OCT, tmp_path / "pay.xlsx")
+    with pytest.raises(UserError, match="无权从备份恢复"):
+        from app.core import backups
+
+        backups.restore(tmp_path / "pay.xlsx")
