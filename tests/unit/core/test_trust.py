@@ -324,3 +324,21 @@ def test_a_clerk_cannot_export_the_payout_list_or_import_as_a_viewer(office, db,
         from app.core import backups
 
         backups.restore(tmp_path / "pay.xlsx")
+
+
+def test_the_cli_and_the_window_show_a_trigger_refusal_in_chinese(office, db, monkeypatch, capsys):
+    from app import cli
+    from app.views.errors import message_of
+
+    _locked(office, db)
+
+    def tampering_lock(month, progress=None):  # a writer that skips the program's checks
+        db.execute_sql("DELETE FROM txn WHERE month = '2026-10'")
+
+    monkeypatch.setattr(closing, "lock", tampering_lock)
+    assert cli.main(["--db", str(db.database), "statement", "lock", NOV]) == 2
+    err = capsys.readouterr().err
+    assert "操作被数据库拒绝" in err and "交易" in err and "Traceback" not in err
+    with pytest.raises(Exception) as info:
+        tampering_lock(OCT)
+    assert message_of(info.value).startswith("操作被数据库拒绝")
