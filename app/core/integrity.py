@@ -138,41 +138,16 @@ class Verdict:
 
 
 def check_derived() -> str | None:
-    """The kept derived tables against a rebuild (``app.core.derived``)."""
-    from app.core import derived
-
-    check = getattr(derived, "verify", None)
-    if check is not None:  # the derived module's own comparison, when it has one
-        result = check()
-        if not result:
-            return None
-        return result if isinstance(result, str) else "派生数据与原始数据不一致:" + str(result)
-    return _compare_derived()
-
-
-def _compare_derived() -> str | None:
-    """Rebuild the holding timelines and day sums in a savepoint, compare, roll back."""
+    """The kept derived tables against a rebuild from the raw rows (``derived.verify``,
+    inside a transaction so that its refresh and savepoint leave nothing behind)."""
     from app.core import derived
 
     db = database.obj
-    con = db.connection()
-    tables = ("terminal_holding", "txn_day")
-    with db.atomic() as txn:
-        derived.refresh(con)  # what the next compute would bring up to date anyway
-        kept = {t: con.execute(f"SELECT * FROM {t} ORDER BY 1, 2").fetchall() for t in tables}
-        con.execute("INSERT OR IGNORE INTO holding_dirty SELECT id FROM terminal")
-        con.execute("INSERT OR IGNORE INTO txn_day_dirty SELECT DISTINCT month FROM txn")
-        con.execute("DELETE FROM txn_day")
-        con.execute("UPDATE derived_mark SET txn_seen = 0")
-        derived.refresh(con)
-        rebuilt = {t: con.execute(f"SELECT * FROM {t} ORDER BY 1, 2").fetchall() for t in tables}
-        txn.rollback()
-    for t in tables:
-        if kept[t] != rebuilt[t]:
-            first = next((a for a, b in zip(kept[t], rebuilt[t], strict=False) if a != b),
-                         None)
-            return f"派生数据 {t} 与原始数据不一致(首个不同:{first})"
-    return None
+    with db.atomic():
+        differences = derived.verify(db.connection())
+    if not differences:
+        return None
+    return "派生数据与原始数据不一致:" + ";".join(str(d) for d in differences)
 
 
 def verify() -> Verdict:
