@@ -298,7 +298,7 @@ def update_agent(agent_id: int, form: AgentForm) -> Changes:
     return Changes({"agents", "policies"}, message=f"已保存代理 {values['code']} {values['name']}")
 
 
-def _snapshot(agent_id: int) -> dict:
+def _snapshot(agent_id: int) -> dict[str, Any]:
     """The agent's row as the audit log keeps it (parent by code)."""
     a = Agent.get_by_id(agent_id)
     parent = Agent.get_or_none(Agent.id == a.parent_id) if a.parent_id else None
@@ -308,7 +308,7 @@ def _snapshot(agent_id: int) -> dict:
             "joined": str(a.joined or ""), "note": a.note, "tags": a.tags}
 
 
-def _audit_change(action: str, agent_id: int, before: dict) -> None:
+def _audit_change(action: str, agent_id: int, before: dict[str, Any]) -> None:
     """Record what changed on one agent: only the fields that differ."""
     after = _snapshot(agent_id)
     keys = [k for k in after if before.get(k) != after[k]]

@@ -223,7 +223,7 @@ def _policy_object(records: Sequence[PolicyRecord]) -> str:
     return f"政策 {'、'.join(products)} 共 {len(records)} 条"
 
 
-def _policy_entry(r: PolicyRecord) -> dict:
+def _policy_entry(r: PolicyRecord) -> dict[str, Any]:
     agent = Agent.get_or_none(Agent.id == r.agent_id) if r.agent_id is not None else None
     return {"agent": agent.code if agent else "本机构", "product_id": r.product_id,
             "effective_from": r.effective_from.isoformat(), **r.terms}

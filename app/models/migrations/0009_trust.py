@@ -17,6 +17,8 @@ Every trigger message starts with ``数据保护:`` so that the program recognis
 it as a user message (``app.core.errors.from_db_error``).
 """
 
+from typing import Any
+
 VERSION = 9
 
 LOCKED = "EXISTS (SELECT 1 FROM month_state WHERE month = {m} AND state = 'locked')"
@@ -125,6 +127,6 @@ STATEMENTS = [
 ]
 
 
-def migrate(db) -> None:
+def migrate(db: Any) -> None:
     for sql in STATEMENTS:
         db.execute_sql(sql)
