@@ -48,6 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
                      "staff/merchants/tickets/staff_plans/staff_adjustments/contacts")
     imp.add_argument("file")
     imp.add_argument("--profile", default=None, help="支付公司导出格式配置名")
+    imp.add_argument("--yes", action="store_true", help="确认代理导入对已有代理的修改(上级、税点、结算方式、银行卡等)")
 
     st = sub.add_parser("statement", help="月结与分润单")
     st_sub = st.add_subparsers(dest="action", required=True)
@@ -146,7 +147,8 @@ def cmd_import(args: argparse.Namespace) -> int:
     from app.io.importers import import_file
 
     _open(args)
-    report = import_file(args.kind, args.file, args.profile)
+    # an agents import that changes existing agents prints the changes and needs --yes
+    report = import_file(args.kind, args.file, args.profile, confirm=lambda _plan: bool(args.yes))
     print(report.summary())
     return EXIT_OK
 

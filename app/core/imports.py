@@ -3,7 +3,8 @@
 A batch can be undone while every month it touches is open: its transactions, terminal
 events, adjustments and stocked-in terminals are deleted in one transaction; each touched
 terminal's status and holder are replayed from its remaining events and its first
-activating transaction day recomputed.  Batches of agents, products, prices, policies and
+activating transaction day recomputed.  An agents batch puts every agent it wrote back as
+it was (``app.core.agent_batches``).  Batches of products, prices, policies and
 activations change rows in place and cannot be undone (import a corrected file instead).
 An undo that would leave a later move impossible (a transfer of a terminal whose
 allocation is undone) is refused, naming the terminal.
@@ -18,7 +19,7 @@ from dataclasses import dataclass
 
 from peewee import fn
 
-from app.core import audit, auth, derived
+from app.core import agent_batches, audit, auth, derived
 from app.core.errors import Changes, UserError
 from app.core.money import format_month, month_of
 from app.core.months import locked_months
@@ -34,7 +35,7 @@ from app.models import (
     database,
 )
 
-UNDOABLE = ("transactions", "moves", "adjustments", "terminals")
+UNDOABLE = ("transactions", "moves", "adjustments", "terminals", "agents")
 _CHUNK = 500
 
 
@@ -92,6 +93,8 @@ def import_history(limit: int = 500) -> list[BatchRow]:
             blocked = "此类导入不能撤销"
         elif months & locked:
             blocked = "涉及已锁定月份 " + "、".join(format_month(m) for m in sorted(months & locked))
+        elif b.kind == "agents":
+            blocked = agent_batches.undo_blocked(b)
         out.append(BatchRow(
             b.id, b.kind, KIND_LABELS.get(b.kind, b.kind), b.file_name, str(b.created or ""),
             b.added, b.updated, b.skipped, b.undone, tuple(sorted(months)), blocked,
@@ -143,7 +146,9 @@ def undo_batch(batch_id: int) -> Changes:
                 "迟到的更正请以调账方式计入未锁定月份。"
             )
         removed = 0
-        if batch.kind == "transactions":
+        if batch.kind == "agents":
+            removed = agent_batches.undo_agents_batch(batch)
+        elif batch.kind == "transactions":
             # the delete marks its months; the refresh below derives them again
             removed = Txn.delete().where(Txn.batch == batch_id).execute()
         elif batch.kind == "adjustments":
@@ -186,6 +191,8 @@ def undo_batch(batch_id: int) -> Changes:
     label = KIND_LABELS.get(batch.kind, batch.kind)
     return Changes(
         {"imports", "statements", "terminals", "transactions", "deposits", "agents"}, months,
-        f"已撤销导入批次 {batch_id}({label},{batch.file_name}):删除 {removed} 条记录。"
+        f"已撤销导入批次 {batch_id}({label},{batch.file_name}):"
+        + (f"{removed} 位代理恢复为导入前的资料(新增的代理已删除)。" if batch.kind == "agents"
+           else f"删除 {removed} 条记录。")
         + ("受影响月份需重新计算月结。" if months else ""),
     )

@@ -16,28 +16,19 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from queue import Empty, Queue
+from typing import Any
 
-from app.core import audit, auth, derived, integrity
+from app.core import audit, auth, derived, integrity, values
 from app.core.errors import RowError, UserError
-from app.core.money import (
-    ParseError,
-    format_month,
-    month_of,
-    parse_date,
-    parse_datetime,
-    parse_money,
-    parse_month,
-    parse_rate,
-    parse_tax_rate,
-)
+from app.core.money import ParseError, format_month, month_of
 from app.core.months import is_late, last_locked_day, late_notice, locked_months, settle_month
 from app.core.ownership import ACTION_LABELS
-from app.core.policies import PolicyRecord, add_policies, check_spread_for_agents
+from app.core.policies import PolicyRecord, add_policies
 from app.core.terminals import MoveRequest, add_terminals, existing_sns, plan_moves, write_moves
+from app.io import tx_conflicts
 from app.io.reader import KIND_COLUMNS, KIND_LABELS, Table, open_table
 from app.models import (
     Adjustment,
-    Agent,
     ImportBatch,
     Price,
     Product,
@@ -47,6 +38,7 @@ from app.models import (
 
 ProgressFn = Callable[[int, str], None]
 CancelFn = Callable[[], bool]
+ConfirmFn = Callable[[Any], bool]  # shown an AgentPlan (app.core.agent_batches): go ahead?
 
 
 class ImportCancelled(UserError):
@@ -64,6 +56,7 @@ class ImportReport:
     unknown_columns: list[str] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
     batch_id: int | None = None
+    confirm_text: str = ""  # an agents import that changes existing agents: what it changes
 
     def summary(self) -> str:
         text = (
@@ -101,20 +94,37 @@ class Rows:
             self.bad(row, key, str(exc))
             return default
 
-    def repeated(self, row: int, key: str, value: str, label: str, first_row: dict[str, int]) -> bool:
-        """True (and the row recorded as bad) when ``value`` already stood on an earlier
-        row of this file; otherwise remember where it first stands."""
-        if value in first_row:
-            self.bad(row, key, f"{label} {value} 在文件中重复(第{first_row[value]}行)")
-            return True
-        first_row[value] = row
-        return False
+    def once(self, row: int, key: str, value: object, data: object, label: str,
+             first: dict) -> bool:
+        """Within one file, the same key again: with the same data it counts once, with
+        other data it is an error.  True when the row is to be left out (either case)."""
+        seen = first.get(value)
+        if seen is None:
+            first[value] = (row, data)
+            return False
+        if seen[1] != data:
+            self.bad(row, key, f"{label} {value} 在文件第{seen[0]}行已出现,但两行数据不同")
+        return True
+
+    @property
+    def failed(self) -> bool:
+        return bool(self.errors or self.table.problems)
+
+    def all_errors(self) -> list[RowError]:
+        """The importer's errors and the reader's (a summary row amid the data, a formula
+        without a value), one per cell, in row order."""
+        if not self.table.problems:
+            return self.errors
+        taken = {(e.row, e.column) for e in self.table.problems}
+        merged = self.table.problems + [e for e in self.errors if (e.row, e.column) not in taken]
+        return sorted(merged, key=lambda e: e.row)
 
     def raise_if_bad(self) -> None:
-        if self.errors:
+        errors = self.all_errors()
+        if errors:
             raise UserError(
-                f"文件 {self.table.file_name} 有 {len(self.errors)} 处错误,未导入任何数据:",
-                self.errors,
+                f"文件 {self.table.file_name} 有 {len(errors)} 处错误,未导入任何数据:",
+                errors,
             )
 
 
@@ -126,24 +136,23 @@ def _names(kind: str, key: str) -> str:
 
 
 def _int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise ParseError(f"“{text}”不是整数") from None
-    if value < 0:
-        raise ParseError("不能为负数")
-    return value
+    return values.count(text, "天数")
 
 
 def _positive_money(text: str) -> int:
-    value = parse_money(text)
-    if value < 0:
-        raise ParseError("金额不能为负")
-    return value
+    return values.money(text, sign="positive")
 
 
 def _abs_money(text: str) -> int:
-    return abs(parse_money(text))
+    return values.money(text, sign="size")
+
+
+def _code(label: str) -> Callable[[str], str]:
+    return lambda text: values.code(text, label)
+
+
+def _note(label: str, limit: int = values.MAX_TEXT) -> Callable[[str], str]:
+    return lambda text: values.note(text, label, limit)
 
 
 def _choice(mapping: dict[str, str], label: str) -> Callable[[str], str]:
@@ -201,117 +210,6 @@ def _date_text(value: dt.date | None) -> str | None:
     return value.isoformat() if value else None
 
 
-# ------------------------------------------------------------------ agents
-
-
-AGENT_KEYS = ["code", "name", "parent", "status", "phone", "id_no", "payout", "tax_rate", "bank",
-              "bank_account", "joined", "note"]
-
-
-def import_agents(table: Table, report: ImportReport) -> None:
-    rows = Rows(table)
-    existing = {a.code: a for a in Agent.select()}
-    parsed: dict[str, tuple[int, dict]] = {}
-    first_row: dict[str, int] = {}
-    for row, v in table.rows(AGENT_KEYS):
-        rec = dict(zip(AGENT_KEYS, v, strict=True))
-        code = rec["code"]
-        if not code:
-            rows.bad(row, "code", "代理编号不能为空")
-            continue
-        if rows.repeated(row, "code", code, "代理编号", first_row):
-            continue
-        if code.lower() in AGENCY_WORDS or code.upper() == "AGENCY":
-            rows.bad(row, "code", f"“{code}”是保留字,表示本机构")
-            continue
-        if not rec["name"]:
-            rows.bad(row, "name", "代理名称不能为空")
-        parent = rec["parent"]
-        if parent.lower() in AGENCY_WORDS or parent.upper() == "AGENCY":
-            parent = ""
-        data = {
-            "name": rec["name"],
-            "parent": parent,
-            "status": rows.parse(row, "status", rec["status"], _choice(STATUS, "状态"), default="active"),
-            "phone": rec["phone"],
-            "id_no": rec["id_no"],
-            "payout": rows.parse(row, "payout", rec["payout"], _choice(PAYOUT, "结算方式"), default="direct"),
-            "tax_rate": rows.parse(row, "tax_rate", rec["tax_rate"], parse_tax_rate, default=0),
-            "bank": rec["bank"],
-            "bank_account": rec["bank_account"].replace(" ", ""),
-            "joined": rows.parse(row, "joined", rec["joined"], parse_date),
-            "note": rec["note"],
-        }
-        parsed[code] = (row, data)
-    # parents: known or in this file, and no cycles in the merged tree
-    parent_of: dict[str, str] = {}
-    for code, agent in existing.items():
-        parent_of[code] = agent.parent.code if agent.parent_id else ""
-    for code, (row, data) in parsed.items():
-        if data["parent"] and data["parent"] not in existing and data["parent"] not in parsed:
-            rows.bad(row, "parent", f"上级编号 {data['parent']} 不存在")
-            continue
-        if data["parent"] == code:
-            rows.bad(row, "parent", "上级不能是自己")
-            continue
-        parent_of[code] = data["parent"]
-    for code, (row, _data) in parsed.items():
-        seen = [code]
-        node = parent_of.get(code, "")
-        while node:
-            if node in seen:
-                path = " → ".join(seen + [node])
-                rows.bad(row, "parent", f"上级关系形成循环:{path}")
-                break
-            seen.append(node)
-            node = parent_of.get(node, "")
-    rows.raise_if_bad()
-    batch = _batch("agents", table)
-    ids = {code: a.id for code, a in existing.items()}
-    code_of = {a.id: code for code, a in existing.items()}
-    # insert new agents first without parents (one executemany), then set every parent
-    fields_order = ["name", "status", "phone", "id_no", "payout", "tax_rate", "bank",
-                    "bank_account", "joined", "note"]
-    new_rows = []
-    for code, (_row, data) in parsed.items():
-        fields = {k: v for k, v in data.items() if k != "parent"}
-        if code in existing:
-            agent = existing[code]
-            old_parent = code_of.get(agent.parent_id, "") if agent.parent_id else ""
-            same = all(getattr(agent, k) == v for k, v in fields.items()) and old_parent == data["parent"]
-            if same:
-                report.skipped += 1
-                continue
-            Agent.update(**fields).where(Agent.id == agent.id).execute()
-            report.updated += 1
-        else:
-            new_rows.append((code, *(fields[k] for k in fields_order)))
-            report.added += 1
-    if new_rows:
-        cols = ", ".join(["code", *fields_order, "tags"])
-        marks = ", ".join("?" * (len(fields_order) + 2))
-        database.obj.cursor().executemany(
-            f"INSERT INTO agent ({cols}) VALUES ({marks})",
-            [(*r[:-2], _date_text(r[-2]), r[-1], "") for r in new_rows],
-        )
-        ids.update(_agent_codes())
-    moved = []
-    parent_updates = []
-    for code, (_row, data) in parsed.items():
-        new_parent = ids[data["parent"]] if data["parent"] else None
-        old = existing.get(code)
-        if old is None or old.parent_id != new_parent:
-            parent_updates.append((new_parent, ids[code]))
-            if old is not None:
-                moved.append(ids[code])
-    database.obj.cursor().executemany("UPDATE agent SET parent_id = ? WHERE id = ?", parent_updates)
-    if moved:
-        problems = check_spread_for_agents(moved)
-        if problems:
-            raise UserError("调整上级后级差为负,未导入任何数据:\n" + "\n".join(problems))
-    _finish(batch, report)
-
-
 # ------------------------------------------------------------------ products and prices
 
 PRODUCT_KEYS = ["code", "name", "company", "activation_min", "qualify_days", "qualify_volume",
@@ -322,20 +220,15 @@ PRODUCT_KEYS = ["code", "name", "company", "activation_min", "qualify_days", "qu
 def import_products(table: Table, report: ImportReport) -> None:
     rows = Rows(table)
     parsed: dict[str, tuple[int, dict]] = {}
-    first_row: dict[str, int] = {}
+    first_row: dict = {}
     for row, v in table.rows(PRODUCT_KEYS):
         rec = dict(zip(PRODUCT_KEYS, v, strict=True))
-        code = rec["code"]
-        if not code:
-            rows.bad(row, "code", "产品编号不能为空")
+        code = rows.parse(row, "code", rec["code"], _code("产品编号"), required=True)
+        if code is None:
             continue
-        if rows.repeated(row, "code", code, "产品编号", first_row):
-            continue
-        if not rec["name"]:
-            rows.bad(row, "name", "产品名称不能为空")
         data = {
-            "name": rec["name"],
-            "company": rec["company"],
+            "name": rows.parse(row, "name", rec["name"], values.name_text, required=True, default=""),
+            "company": rows.parse(row, "company", rec["company"], _note("支付公司"), default=""),
             "activation_min": rows.parse(row, "activation_min", rec["activation_min"], _positive_money, default=1),
             "qualify_days": rows.parse(row, "qualify_days", rec["qualify_days"], _int),
             "qualify_volume": rows.parse(row, "qualify_volume", rec["qualify_volume"], _positive_money),
@@ -346,6 +239,8 @@ def import_products(table: Table, report: ImportReport) -> None:
         }
         if data["qualify_days"] == 0:
             data["qualify_days"] = None
+        if rows.once(row, "code", code, data, "产品编号", first_row):
+            continue
         parsed[code] = (row, data)
     rows.raise_if_bad()
     batch = _batch("products", table)
@@ -373,10 +268,10 @@ POLICY_KEYS = ["agent", "product", "effective_from", "credit_rate", "debit_rate"
 
 def _terms_from(rows: Rows, row: int, rec: dict[str, str]) -> dict:
     out = {
-        "credit_rate": rows.parse(row, "credit_rate", rec["credit_rate"], parse_rate, required=True, default=0),
-        "debit_rate": rows.parse(row, "debit_rate", rec["debit_rate"], parse_rate, required=True, default=0),
+        "credit_rate": rows.parse(row, "credit_rate", rec["credit_rate"], values.rate, required=True, default=0),
+        "debit_rate": rows.parse(row, "debit_rate", rec["debit_rate"], values.rate, required=True, default=0),
         "debit_cap": rows.parse(row, "debit_cap", rec["debit_cap"], _positive_money),
-        "scan_rate": rows.parse(row, "scan_rate", rec["scan_rate"], parse_rate, required=True, default=0),
+        "scan_rate": rows.parse(row, "scan_rate", rec["scan_rate"], values.rate, required=True, default=0),
         "per_txn": rows.parse(row, "per_txn", rec["per_txn"], _positive_money, default=0),
     }
     for key, fn in (("cashback", _positive_money), ("qualify_bonus", _positive_money),
@@ -402,13 +297,14 @@ def import_prices(table: Table, report: ImportReport) -> None:
         pid = products.get(rec["product"])
         if pid is None:
             rows.bad(row, "product", f"产品编号 {rec['product'] or '(空)'} 不存在")
-        day = rows.parse(row, "effective_from", rec["effective_from"], parse_date, required=True)
+        day = rows.parse(row, "effective_from", rec["effective_from"], values.day, required=True)
         data = _terms_from(rows, row, rec)
         if pid is None or day is None:
             continue
         key = (pid, day)
         if key in parsed:
-            rows.bad(row, "effective_from", f"同一产品同一生效日期重复(第{parsed[key][0]}行)")
+            if parsed[key][1] != data:
+                rows.bad(row, "effective_from", f"同一产品同一生效日期在文件第{parsed[key][0]}行已出现,但两行数据不同")
             continue
         old = existing.get(key)
         if old is None or any(getattr(old, k) != val for k, val in data.items()):
@@ -436,6 +332,8 @@ def import_policies(table: Table, report: ImportReport) -> None:
     """Parse the file into policy records; ``app.core.policies.add_policies`` checks the
     locked months and the 级差 guard and writes them, as for the window's policy form."""
     rows, records = read_policy_records(table)
+    if not records:
+        return
     counts = add_policies(records, file_name=table.file_name, column_name=rows.header)
     batch = _batch("policies", table)
     report.added, report.updated, report.skipped = counts.added, counts.updated, counts.skipped
@@ -463,14 +361,15 @@ def read_policy_records(table: Table) -> tuple[Rows, list[PolicyRecord]]:
         pid = products.get(rec["product"])
         if pid is None:
             rows.bad(row, "product", f"产品编号 {rec['product'] or '(空)'} 不存在")
-        day = rows.parse(row, "effective_from", rec["effective_from"], parse_date, required=True)
+        day = rows.parse(row, "effective_from", rec["effective_from"], values.day, required=True)
         data = _terms_from(rows, row, rec)
         if agent == -1 or pid is None or day is None:
             continue
         records.append(PolicyRecord(agent, pid, day, data, row))
     rows.raise_if_bad()
     if not records:
-        raise UserError(f"文件 {table.file_name} 没有数据行")
+        if not table.has_data:
+            raise UserError(f"文件 {table.file_name} 没有数据行")
     return rows, records
 
 
@@ -493,20 +392,18 @@ def import_terminals(table: Table, report: ImportReport) -> None:
             "SELECT terminal_id, MIN(date) FROM terminal_event WHERE action != 'stock' GROUP BY terminal_id"
         ).fetchall()
     )
-    seen: dict[str, int] = {}
+    seen: dict = {}
     new_rows: list[tuple[str, int, dt.date]] = []
     updates = []
-    for row, (sn, product, stocked) in table.rows(TERMINAL_KEYS):
-        if not sn:
-            rows.bad(row, "sn", "终端SN不能为空")
-            continue
-        if rows.repeated(row, "sn", sn, "终端SN", seen):
-            continue
+    for row, (sn_text, product, stocked) in table.rows(TERMINAL_KEYS):
+        sn = rows.parse(row, "sn", sn_text, _code("终端SN"), required=True)
         pid = products.get(product)
         if pid is None:
-            rows.bad(row, "product", f"产品编号 {product or '(空)'} 不存在")
-        day = rows.parse(row, "stocked", stocked, parse_date, required=True)
-        if pid is None or day is None:
+            rows.bad(row, "product", f"产品编号 {values.shown(product) or '(空)'} 不存在")
+        day = rows.parse(row, "stocked", stocked, values.day, required=True)
+        if sn is None or pid is None or day is None:
+            continue
+        if rows.once(row, "sn", sn, (pid, day), "终端SN", seen):
             continue
         old = existing.get(sn)
         if old is None:
@@ -547,7 +444,8 @@ def import_moves(table: Table, report: ImportReport, operator: str = "") -> None
     unparsed_sns: dict[str, int] = {}
     for row, (sn, day_text, action_text, agent_code, method_text) in table.rows(MOVE_KEYS):
         before = len(rows.errors)
-        day = rows.parse(row, "date", day_text, parse_date, required=True)
+        rows.parse(row, "sn", sn, _code("终端SN"), required=True)
+        day = rows.parse(row, "date", day_text, values.day, required=True)
         action = rows.parse(row, "action", action_text, _choice(ACTIONS, "动作"), required=True)
         method = rows.parse(row, "deposit_method", method_text, _choice(DEPOSIT_METHOD, "押金方式"), default="deduct")
         agent = None
@@ -587,18 +485,19 @@ def import_activations(table: Table, report: ImportReport) -> None:
     rows = Rows(table)
     terminals = {t.sn: t for t in Terminal.select()}
     locked = locked_months()
-    seen: dict[str, int] = {}
+    seen: dict = {}
     updates = []
     late = set()
-    for row, (sn, activated, merchant_no, merchant_name) in table.rows(ACTIVATION_KEYS):
+    for row, (sn, activated, merchant_text, name_text) in table.rows(ACTIVATION_KEYS):
         t = terminals.get(sn)
         if t is None:
-            rows.bad(row, "sn", f"终端SN {sn or '(空)'} 不存在")
+            rows.bad(row, "sn", f"终端SN {values.shown(sn) or '(空)'} 不存在")
+        day = rows.parse(row, "activated", activated, values.day, required=True)
+        merchant_no = rows.parse(row, "merchant_no", merchant_text, _code("商户编号"), default="")
+        merchant_name = rows.parse(row, "merchant_name", name_text, _note("商户名称"), default="")
+        if t is None or day is None:
             continue
-        if rows.repeated(row, "sn", sn, "终端SN", seen):
-            continue
-        day = rows.parse(row, "activated", activated, parse_date, required=True)
-        if day is None:
+        if rows.once(row, "sn", sn, (day, merchant_no, merchant_name), "终端SN", seen):
             continue
         if day < t.stocked_on:
             rows.bad(row, "activated", f"激活日期 {day} 早于入库日期 {t.stocked_on}")
@@ -647,6 +546,7 @@ def _fast_time(text: str, valid_days: set[str]) -> tuple[str, str] | None:
     anything else (or an impossible day) goes the slow way."""
     if (
         len(text) != 19
+        or not text.isascii()
         or text[4] != "-"
         or text[7] != "-"
         or text[10] != " "
@@ -657,8 +557,8 @@ def _fast_time(text: str, valid_days: set[str]) -> tuple[str, str] | None:
     day = text[:10]
     if day not in valid_days:
         try:
-            dt.date.fromisoformat(day)
-        except ValueError:
+            values.check_day(dt.date.fromisoformat(day))
+        except ValueError:  # ParseError too: the slow way says what is wrong
             return None
         valid_days.add(day)
     hh, mm, ss = text[11:13], text[14:16], text[17:19]
@@ -668,11 +568,13 @@ def _fast_time(text: str, valid_days: set[str]) -> tuple[str, str] | None:
 
 
 def _fast_money(text: str) -> int:
-    """parse_money with a fast path for plain ``123.45``-style amounts."""
+    """values.money with a fast path for plain ``123.45``-style amounts."""
     head, dot, tail = text.partition(".")
-    if head.isdigit() and (not dot or (tail.isdigit() and len(tail) <= 2)):
-        return int(head) * 100 + (int(tail.ljust(2, "0")) if tail else 0)
-    return parse_money(text)
+    if head.isdigit() and len(head) <= 10 and head.isascii() and (not dot or (tail.isdigit() and len(tail) <= 2)):
+        fen = int(head) * 100 + (int(tail.ljust(2, "0")) if tail else 0)
+        if fen <= values.MAX_FEN:
+            return fen
+    return values.money(text)
 
 
 class _TxParser:
@@ -688,6 +590,7 @@ class _TxParser:
         self.batch_id = batch_id
         self.late: set[str] = set()
         self.months: set[str] = set()  # settlement months of the rows
+        self.sn_of: dict[int, str] | None = None  # terminal id → SN, for conflict messages
         self.total = 0
 
     def batches(self) -> Iterator[list[tuple]]:
@@ -696,6 +599,7 @@ class _TxParser:
         month_cache: dict[str, str] = {}
         valid_days: set[str] = set()
         categories, statuses = CATEGORY, TX_STATUS
+        plain_code = values.PLAIN_CODE.fullmatch
         bid = self.batch_id
         pending: list[tuple] = []
         total = 0
@@ -704,17 +608,26 @@ class _TxParser:
         ):
             total += 1
             bad = False
-            if not tx_id:
-                rows.bad(row, "tx_id", "交易流水号不能为空")
-                bad = True
+            if not plain_code(tx_id):
+                try:
+                    values.code(tx_id, "交易流水号")
+                except ParseError as exc:
+                    rows.bad(row, "tx_id", str(exc))
+                    bad = True
+            if merchant_no and not plain_code(merchant_no):
+                try:
+                    merchant_no = values.code(merchant_no, "商户编号")
+                except ParseError as exc:
+                    rows.bad(row, "merchant_no", str(exc))
+                    bad = True
             t = terminals.get(sn)
             if t is None:
-                rows.bad(row, "sn", f"终端SN {sn or '(空)'} 不存在")
+                rows.bad(row, "sn", f"终端SN {values.shown(sn) or '(空)'} 不存在")
                 bad = True
             parsed_time = _fast_time(time_text, valid_days)
             if parsed_time is None:
                 try:
-                    when = parse_datetime(time_text)
+                    when = values.moment(time_text)
                     parsed_time = (when.isoformat(" "), when.date().isoformat())
                 except ParseError as exc:
                     rows.bad(row, "time", str(exc) if time_text else "交易时间不能为空")
@@ -745,11 +658,11 @@ class _TxParser:
             fee = None
             if fee_text:
                 try:
-                    fee = parse_money(fee_text)
+                    fee = values.money(fee_text)
                 except ParseError as exc:
                     rows.bad(row, "fee", str(exc))
                     bad = True
-            if bad or rows.errors:
+            if bad or rows.failed:
                 if len(rows.errors) > 1000:
                     break
                 continue
@@ -768,7 +681,7 @@ class _TxParser:
                 if month != calendar:
                     self.late.add(calendar)
             pending.append(
-                (tx_id, t[0], t[1], time_iso, day, month, amount, category, status, merchant_no, fee, bid)
+                (tx_id, t[0], t[1], time_iso, day, month, amount, category, status, merchant_no, fee, bid, row)
             )
             if len(pending) >= BATCH_ROWS:
                 self.total = total
@@ -800,8 +713,6 @@ def import_transactions(
             inserted = _store_beside(parser, progress, cancel)
         else:
             inserted = _store_inline(parser, progress, cancel)
-    if parser.total == 0:
-        raise UserError(f"文件 {table.file_name} 没有数据行")
     parser.rows.raise_if_bad()
     # the first activating day and the volumes (app.core.derived) follow at the refresh
     # that ends every import; its months are known here, which spares it the look
@@ -815,22 +726,35 @@ def import_transactions(
 
 _TX_COLUMNS = (
     "tx_id, terminal_id, product_id, time, date, month, amount, category, status, "
-    "merchant_no, fee, batch_id"
+    "merchant_no, fee, batch_id, src_row"
 )
+
+
+def _check_conflicts(parser: _TxParser, cur: Any, batch: str | list[tuple], sent: int, inserted: int) -> None:
+    """Fewer rows went in than were sent: some tx_ids are stored already (or repeat in the
+    file); the same data is skipped, other data is an error naming the earlier row."""
+    if inserted == sent:
+        return
+    if parser.sn_of is None:
+        parser.sn_of = {tid: sn for sn, (tid, _pid) in parser.terminals.items()}
+    rows = parser.rows
+    rows.errors.extend(tx_conflicts.conflicts(
+        cur, batch, parser.batch_id, rows.table.file_name, rows.header("tx_id"), parser.sn_of))
 
 
 def _store_inline(parser: _TxParser, progress: ProgressFn | None, cancel: CancelFn | None) -> int:
     """Parse a batch, insert it, and so on, in this thread; the rows inserted."""
     cur = database.obj.cursor()
     sql = (
-        f"INSERT INTO txn ({_TX_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+        f"INSERT INTO txn ({_TX_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
         "ON CONFLICT (tx_id) DO NOTHING"
     )
     inserted = 0
     for rows in parser.batches():
-        if not parser.rows.errors:  # else keep reading to name every bad row
+        if not parser.rows.failed:  # else keep reading to name every bad row
             cur.executemany(sql, rows)
             inserted += cur.rowcount
+            _check_conflicts(parser, cur, rows, len(rows), cur.rowcount)
         if cancel is not None and cancel():
             raise ImportCancelled()
         if progress is not None:
@@ -847,7 +771,7 @@ def _store_beside(parser: _TxParser, progress: ProgressFn | None, cancel: Cancel
     started under the window's Qt worker threads coincided with crashes of the GUI tests
     (PySide6 6.12 on CPython 3.11), so the window imports with ``_store_inline``."""
     cur = database.obj.cursor()
-    values = ", ".join(f"json_extract(value, '$[{i}]')" for i in range(12))
+    values = ", ".join(f"json_extract(value, '$[{i}]')" for i in range(13))
     sql = (
         f"INSERT INTO txn ({_TX_COLUMNS}) SELECT {values} FROM json_each(?) WHERE true "
         "ON CONFLICT (tx_id) DO NOTHING"
@@ -860,7 +784,9 @@ def _store_beside(parser: _TxParser, progress: ProgressFn | None, cancel: Cancel
             for rows in parser.batches():
                 if stop.is_set():
                     return
-                queue.put(json.dumps(rows, ensure_ascii=False) if not parser.rows.errors else None)
+                queue.put(
+                    (json.dumps(rows, ensure_ascii=False), len(rows)) if not parser.rows.failed else None
+                )
             queue.put(StopIteration())
         except BaseException as exc:  # noqa: BLE001 - handed to the storing thread
             queue.put(exc)
@@ -875,9 +801,10 @@ def _store_beside(parser: _TxParser, progress: ProgressFn | None, cancel: Cancel
                 break
             if isinstance(item, BaseException):
                 raise item
-            if item is not None and not parser.rows.errors:
-                cur.execute(sql, (item,))
+            if item is not None and not parser.rows.failed:
+                cur.execute(sql, (item[0],))
                 inserted += cur.rowcount
+                _check_conflicts(parser, cur, item[0], item[1], cur.rowcount)
             if cancel is not None and cancel():
                 raise ImportCancelled()
             if progress is not None:
@@ -908,6 +835,7 @@ def import_adjustments(table: Table, report: ImportReport) -> None:
     }
     parsed = []
     late = set()
+    in_file: dict[tuple, int] = {}
     for row, (agent, product, month_text, amount_text, reason) in table.rows(ADJUSTMENT_KEYS):
         aid = agents.get(agent)
         if aid is None:
@@ -915,17 +843,22 @@ def import_adjustments(table: Table, report: ImportReport) -> None:
         pid = products.get(product)
         if pid is None:
             rows.bad(row, "product", f"产品编号 {product or '(空)'} 不存在")
-        month = rows.parse(row, "month", month_text, parse_month, required=True)
-        amount = rows.parse(row, "amount", amount_text, parse_money, required=True)
+        month = rows.parse(row, "month", month_text, values.month, required=True)
+        amount = rows.parse(row, "amount", amount_text, values.money, required=True)
         if not reason:
             rows.bad(row, "reason", "调账必须写明原因")
+        else:
+            reason = rows.parse(row, "reason", reason, _note("原因"), default="")
         if aid is None or pid is None or month is None or amount is None or not reason:
             continue
         key = (aid, pid, month, amount, reason)
+        if key in in_file:
+            rows.bad(row, "amount", f"与文件第{in_file[key]}行完全相同;两笔相同的调账请合并为一行(或写明不同的原因)")
+            continue
+        in_file[key] = row
         if key in existing:
             report.skipped += 1
             continue
-        existing.add(key)
         target = settle_month(month, locked)
         if target != month:
             late.add((month, target))
@@ -953,6 +886,12 @@ def import_company_report(table: Table, report: ImportReport) -> None:
 
 # ------------------------------------------------------------------ entry point
 
+def import_agents(table: Table, report: ImportReport, confirm: ConfirmFn | None = None) -> None:
+    from app.io.agent_import import import_agents as run
+
+    run(table, report, confirm)
+
+
 IMPORTERS = {
     "agents": import_agents,
     "products": import_products,
@@ -967,30 +906,57 @@ IMPORTERS = {
 }
 
 
+NO_DATA_ROWS = "文件只有表头,没有数据行:未导入任何数据。"
+
+
+class _NothingToImport(Exception):
+    """Rolls back the batch row of a file with no data rows (the report is still given)."""
+
+    def __init__(self, report: ImportReport):
+        super().__init__()
+        self.report = report
+
+
 def import_file(
     kind: str,
     path: str | Path,
     profile: str | None = None,
     progress: ProgressFn | None = None,
     cancel: CancelFn | None = None,
+    confirm: ConfirmFn | None = None,
 ) -> ImportReport:
-    """Import one file of ``kind``: all rows or, on any bad row, nothing (UserError)."""
+    """Import one file of ``kind``: all rows or, on any bad row, nothing (UserError).
+    ``confirm`` is asked before an agents import changes existing agents (None: go ahead)."""
     if kind not in IMPORTERS and kind not in _team_importers():
         raise UserError(f"未知的导入类型“{kind}”,可用:{'、'.join([*IMPORTERS, *_team_importers()])}")
     auth.require("import")
     table = open_table(path, kind, profile)
     report = ImportReport(kind, table.file_name, unknown_columns=list(table.unknown_columns))
-    with database.obj.atomic():
-        if kind == "transactions":
-            import_transactions(table, report, progress, cancel)
-        else:
-            IMPORTERS.get(kind, _team_importers().get(kind))(table, report)  # type: ignore[misc]
-        # the holding timelines and day sums the compute reads (app.core.derived), brought
-        # up to date here, once, rather than at the next compute
-        derived.refresh(database.obj.connection())
-        audit.record(f"导入.{kind}", f"文件 {table.file_name}", None,
-                     {"batch": report.batch_id, "added": report.added,
-                      "updated": report.updated, "skipped": report.skipped})
+    if not table.has_data:  # FORMATS: a header alone imports nothing and says so (exit 0)
+        report.notices.append(NO_DATA_ROWS)
+        return report
+    try:
+        with database.obj.atomic():
+            if kind == "transactions":
+                import_transactions(table, report, progress, cancel)
+            elif kind == "agents":
+                import_agents(table, report, confirm)
+            else:
+                IMPORTERS.get(kind, _team_importers().get(kind))(table, report)  # type: ignore[misc]
+            if table.data_rows == 0:
+                # only summary rows under the header: nothing to import, and nothing written
+                report.notices.append(NO_DATA_ROWS)
+                report.notices.extend(table.notices)
+                raise _NothingToImport(report)
+            # the holding timelines and day sums the compute reads (app.core.derived), brought
+            # up to date here, once, rather than at the next compute
+            derived.refresh(database.obj.connection())
+            audit.record(f"导入.{kind}", f"文件 {table.file_name}", None,
+                         {"batch": report.batch_id, "added": report.added,
+                          "updated": report.updated, "skipped": report.skipped})
+    except _NothingToImport as nothing:
+        return nothing.report
+    report.notices.extend(table.notices)
     return report
 
 

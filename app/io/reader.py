@@ -45,9 +45,10 @@ from pathlib import Path
 from typing import Any
 
 from app.core import vocabulary
-from app.core.errors import UserError
+from app.core.errors import RowError, UserError
 from app.core.money import normalize_text
 from app.io.team_columns import TEAM_COLUMNS, TEAM_LABELS
+from app.io.trailer import SummaryWatch, might_be_summary, sum_amounts
 from app.resources import resource_path
 
 __all__ = [
@@ -423,9 +424,24 @@ def list_profiles() -> list[dict[str, Any]]:
 # ---------------------------------------------------------------------------- cells
 
 
+# Excel keeps 15 significant digits: a number cell above that shows (and holds) a rounded
+# figure, so it is given as Excel displays it ("1.23456789012346E+19") and the value rules
+# refuse it where a code or SN is expected ("请把该列设为文本格式后重新导出").
+_EXCEL_DIGITS = 10**15
+
+
+def _excel_scientific(x: float | int) -> str:
+    mantissa, _, exp = format(x, ".14E").partition("E")
+    if "." in mantissa:
+        mantissa = mantissa.rstrip("0").rstrip(".")
+    return f"{mantissa}E{exp[0]}{exp[1:].lstrip('0') or '0'}"
+
+
 def _float_text(x: float) -> str:
     if x != x or x in (float("inf"), float("-inf")):
         return repr(x)
+    if abs(x) >= _EXCEL_DIGITS:
+        return _excel_scientific(x)
     if x.is_integer() and abs(x) < 2**53:
         return str(int(x))
     # repr() is the shortest text that reads back as the same float: what Excel shows
@@ -451,7 +467,7 @@ def _cell_text(v: object) -> str:
     if isinstance(v, bool):
         return "TRUE" if v else "FALSE"
     if isinstance(v, int):
-        return str(v)
+        return str(v) if abs(v) < _EXCEL_DIGITS else _excel_scientific(v)
     if isinstance(v, float):
         return _float_text(v)
     if isinstance(v, dt.datetime):
@@ -530,9 +546,9 @@ class _CsvSource(_Source):
         if sample.startswith(codecs.BOM_UTF8):
             return "utf-8-sig"
         if sample.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
-            return "utf-32"
+            raise UserError(self._other_encoding("UTF-32"))
         if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-            return "utf-16"
+            return "utf-16"  # Excel's "Unicode 文本": tab separated
         for magic, what in ((_ZIP, "Excel文件(.xlsx)"), (_OLE2, "Excel文件(.xls)")):
             if sample.startswith(magic):
                 raise UserError(
@@ -542,9 +558,8 @@ class _CsvSource(_Source):
             if sample.startswith(magic):
                 raise UserError(f"{self.name}:这是{what},不是表格文件(CSV/Excel)")
         if b"\x00" in sample:
-            utf16 = _utf16_without_bom(sample)
-            if utf16:
-                return utf16
+            if _utf16_without_bom(sample):
+                raise UserError(self._other_encoding("UTF-16(无BOM)"))
             raise UserError(
                 f"{self.name}:不是文本格式的CSV文件(含有二进制内容);请导入CSV或Excel文件"
             )
@@ -559,16 +574,14 @@ class _CsvSource(_Source):
         with contextlib.suppress(UnicodeDecodeError):
             codecs.getincrementaldecoder("gb18030")().decode(sample, final)
             return "gb18030"
-        try:
-            from charset_normalizer import from_bytes
+        raise UserError(self._other_encoding(""))
 
-            cut = sample if final else sample[: sample.rfind(b"\n") + 1] or sample
-            best = from_bytes(cut, cp_isolation=["gb18030", "big5"]).best()
-        except Exception:  # detection is a guess; never let it fail the import
-            best = None
-        if best is not None and best.encoding in ("big5", "gb18030"):
-            return best.encoding
-        return "gb18030"
+    def _other_encoding(self, what: str) -> str:
+        """FORMATS: UTF-8 (with or without BOM), GBK/GB18030 and UTF-16 with a BOM only."""
+        found = f"是{what}编码," if what else "的编码无法识别(不是UTF-8或GBK),"
+        return (
+            f"{self.name}:文件{found}不能导入;请在Excel中打开后另存为“CSV UTF-8(逗号分隔)”再导入"
+        )
 
     @contextlib.contextmanager
     def records(self, sheet: str | None) -> Iterator[Records]:
@@ -660,7 +673,59 @@ class _XlsxSource(_Source):
         with self._workbook() as wb:
             ws = wb[sheet] if sheet is not None else wb.worksheets[0]
             ws.reset_dimensions()  # some writers store wrong dimensions; read every cell
-            yield _cell_rows(self.name, ws.iter_rows(values_only=True))
+            rows = _cell_rows(self.name, ws.iter_rows(values_only=True))
+            gaps = _formula_gaps(wb, ws)
+            yield _mark_gaps(rows, gaps) if gaps else rows
+
+
+FORMULA_WITHOUT_VALUE = "\ufdd0公式无值"  # a noncharacter: no file holds it as text
+
+
+def _formula_gaps(wb: Any, ws: Any) -> dict[int, list[int]]:
+    """Row → 0-based columns of the formula cells that carry no cached value (a file
+    written by a program that does not calculate): openpyxl reads those as blank."""
+    from xml.etree.ElementTree import iterparse
+
+    path = getattr(ws, "_worksheet_path", None)
+    archive = getattr(wb, "_archive", None)
+    if path is None or archive is None:
+        return {}
+    with archive.open(path) as f:  # most sheets have no formula at all: look first
+        tail = b""
+        while chunk := f.read(1 << 20):
+            if b"<f" in tail + chunk or b":f" in tail + chunk:
+                break
+            tail = chunk[-8:]
+        else:
+            return {}
+    ns = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+    gaps: dict[int, list[int]] = {}
+    with archive.open(path) as f:
+        for _ev, el in iterparse(f):
+            if el.tag != f"{ns}c":
+                continue
+            v = el.find(f"{ns}v")
+            # no <v>, or an empty one on a cell that is not text: no cached value
+            if el.find(f"{ns}f") is not None and (v is None or (not v.text and el.get("t") != "str")):
+                ref = el.get("r", "")
+                letters = ref.rstrip("0123456789")
+                if letters and ref[len(letters):].isdigit():
+                    col = 0
+                    for ch in letters.upper():
+                        col = col * 26 + ord(ch) - 64
+                    gaps.setdefault(int(ref[len(letters):]), []).append(col - 1)
+            el.clear()
+    return gaps
+
+
+def _mark_gaps(rows: Records, gaps: dict[int, list[int]]) -> Records:
+    for n, rec in enumerate(rows, 1):
+        for col in gaps.get(n, ()):
+            if col >= len(rec):
+                rec.extend([""] * (col + 1 - len(rec)))
+            if not rec[col]:
+                rec[col] = FORMULA_WITHOUT_VALUE
+        yield rec
 
 
 def _cell_rows(name: str, it: Iterable[Sequence[object]]) -> Records:
@@ -796,6 +861,10 @@ class _Header:
         return [s for s in KIND_COLUMNS[kind] if s.required and s.key not in self.index]
 
 
+_DATE_HEADERS = {header_key(x) for x in ("交易日期", "日期", "date")}
+_TIME_HEADERS = {header_key(x) for x in ("交易时间", "时间", "time")}
+
+
 class _Matcher:
     """Maps header cells to canonical keys for one kind (and profile)."""
 
@@ -844,6 +913,20 @@ class _Matcher:
                 present[key] = shown
         if date_cell and time_cell:
             present["time"] = f"{date_cell}+{time_cell}"
+        elif len(seen.get("time", ())) == 2 and time_index is None:
+            # an export with the date and the time in two columns (交易日期 + 交易时间)
+            first, second = (header_key(x) for x in seen["time"])
+            if first in _DATE_HEADERS and second in _TIME_HEADERS:
+                d_shown, t_shown = seen["time"]
+            elif second in _DATE_HEADERS and first in _TIME_HEADERS:
+                t_shown, d_shown = seen["time"]
+            else:
+                d_shown = t_shown = ""
+            if d_shown:
+                index["time"] = next(i for i, c in enumerate(cells) if c.strip() == d_shown)
+                time_index = next(i for i, c in enumerate(cells) if c.strip() == t_shown)
+                present["time"] = f"{d_shown}+{t_shown}"
+                seen["time"] = [present["time"]]
         dups = [(k, v) for k, v in seen.items() if len(v) > 1]
         return _Header(row, cells, index, present, unknown, dups, time_index)
 
@@ -949,15 +1032,25 @@ class Table:
         self._source = source
         self._index = header.index
         self._time_index = header.time_index
+        self._header_cells = header.cells
+        self.has_data = True  # False: a header and no data rows (imports nothing, exit 0)
+        # filled by each full pass of rows(): cells refused by the reader itself (a summary
+        # row amid the data, a formula without a value) and what it left out (a summary block)
+        self.problems: list[RowError] = []
+        self.notices: list[str] = []
+        self.data_rows = 0
 
     def __repr__(self) -> str:
         return f"<Table {self.file_name} {self.kind} {sorted(self.present)}>"
 
-    def rows(self, keys: list[str]) -> Iterator[tuple[int, list[str]]]:
+    def rows(self, keys: list[str], _plain: bool = False) -> Iterator[tuple[int, list[str]]]:
         """Yield (row number as the spreadsheet shows it, values in the order of ``keys``).
 
         Values are normalised text ('' when blank or the column is absent); fully blank
-        rows are skipped; profile value maps, fen amounts and date+time joins applied.
+        rows are skipped; profile value maps, fen amounts and date+time joins applied; a
+        leading ` or ' (Excel's keep-as-text mark) dropped.  Summary rows are not yielded
+        (``app.io.trailer``): amid the data they land in ``problems``; after the last
+        data row they are checked and reported in ``notices``.
         """
         specs = _SPEC[self.kind]
         for k in keys:
@@ -983,6 +1076,15 @@ class Table:
         strip = str.strip
         nfkc = partial(unicodedata.normalize, "NFKC")
         is_csv = isinstance(self._source, _CsvSource)
+        if not _plain:
+            self.problems, self.notices, self.data_rows = [], [], 0
+        # a plain pass (the totals a summary block is checked against) skips the same rows
+        watch = SummaryWatch(
+            self.file_name, self.kind, self._header_cells, self._index.get("amount"),
+            [] if _plain else self.problems, [] if _plain else self.notices,
+        )
+        data_rows = 0
+        join = "\0".join
 
         row = self.header_row
         with self._source.records(self.sheet) as records:
@@ -1006,10 +1108,23 @@ class Table:
                             continue
                     elif not j.isascii() and nfkc(j) != j:
                         out = list(map(normalize_text, out))
+                    if (watch.held or might_be_summary(join(rec))) and watch.take(row, rec):
+                        continue
+                    if watch.held:
+                        watch.data_row()
+                    if "'" in j or "`" in j:
+                        out = [_unquote(v) for v in out]
+                    if not is_csv and FORMULA_WITHOUT_VALUE in j:
+                        self._formula_gaps(row, keys, out)
                     if post:
                         for fn in post:
                             fn(out)
+                    data_rows += 1
                     yield row, out
+                if not _plain:
+                    self.data_rows = data_rows
+                    if watch.held:
+                        watch.finish(data_rows, partial(self._totals, data_rows))
             except UnicodeDecodeError:
                 if is_csv:
                     assert isinstance(self._source, _CsvSource)
@@ -1019,6 +1134,23 @@ class Table:
                 raise UserError(f"{self.file_name} 第{row + 1}行:无法读取({exc})") from None
             except StopIteration:  # pragma: no cover - the file shrank since open_table
                 raise UserError(f"{self.file_name}:文件在导入过程中被修改,请重试") from None
+
+    def _formula_gaps(self, row: int, keys: list[str], out: list[str]) -> None:
+        for pos, v in enumerate(out[: len(keys)]):
+            if v == FORMULA_WITHOUT_VALUE:
+                out[pos] = ""
+                self.problems.append(RowError(
+                    self.file_name, row, self.present.get(keys[pos], keys[pos]),
+                    "公式单元格没有计算结果;请在Excel中打开、重新计算并保存后再导入",
+                ))
+
+    def _totals(self, data_rows: int) -> tuple[int, int, int]:
+        """What a summary block is checked against: the amount column summed (every row,
+        the successful ones) and the number of successful rows."""
+        if "amount" not in self._index:
+            return 0, 0, data_rows
+        keys = ["amount", "status"] if "status" in _SPEC[self.kind] else ["amount"]
+        return sum_amounts(self.rows(keys, _plain=True))
 
     def _post_steps(self, keys: list[str]) -> list[Callable[[list[str]], None]]:
         steps: list[Callable[[list[str]], None]] = []
@@ -1032,6 +1164,11 @@ class Table:
             if p.amount_unit == "fen" and key in _FEN_KEYS and key in self._index:
                 steps.append(partial(_fen_step, pos))
         return steps
+
+
+def _unquote(v: str) -> str:
+    """Drop the ` or ' an export puts before a number to keep Excel from reformatting it."""
+    return v[1:].strip() if v[:1] in "'`" else v
 
 
 def _map_value(pos: int, lookup: dict[str, str], out: list[str]) -> None:
@@ -1091,9 +1228,9 @@ def open_table(path: str | Path, kind: str, profile: str | None = None) -> Table
             raise UserError(
                 f"{where}:「{'」「'.join(shown)}」都是{_column_label(spec)}列,请只保留一列"
             )
-        if not has_data:
-            raise UserError(f"{where}:文件没有数据行(只有表头)")
-        return Table(p, kind, source, sheet, header, prof)
+        table = Table(p, kind, source, sheet, header, prof)
+        table.has_data = has_data  # a header alone imports nothing and says so (exit 0)
+        return table
     # an empty sheet says less than a sheet whose header is wrong
     failures.sort(key=lambda e: "文件没有数据行" in e.message)
     raise failures[0]

@@ -195,6 +195,7 @@ class Txn(BaseModel):
     fee = IntegerField(null=True)
     batch = ForeignKeyField(ImportBatch, null=True, on_delete="SET NULL", index=False)
     batch_id: int | None
+    src_row = IntegerField(null=True)  # the file's row (with batch: where a tx_id came from)
 
     class Meta:
         # the schema itself is made by app/models/migrations; these mirror it
@@ -613,3 +614,19 @@ class LockSeal(BaseModel):
 
 
 ALL_MODELS += [AppUser, AuditEntry, LockSeal]
+
+
+class AgentImportChange(BaseModel):
+    """An agent an agents import wrote: its fields before (NULL = new) and after (JSON)."""
+
+    batch = ForeignKeyField(ImportBatch, on_delete="CASCADE")
+    batch_id: int
+    agent_id = IntegerField()
+    before = TextField(null=True)
+    after = TextField()
+
+    class Meta:
+        primary_key = CompositeKey("batch", "agent_id")
+
+
+ALL_MODELS.append(AgentImportChange)

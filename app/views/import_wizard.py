@@ -509,9 +509,18 @@ class ImportWizard(QWidget):
 
         undo.push(f"导入 {names}", inverse)
 
+    def ask_changes(self, text: str) -> bool:
+        """The confirmation of an agents import that changes existing agents (tests replace it)."""
+        return confirm(self, f"此次导入将修改已有代理:\n\n{text}\n\n确定导入吗?", "导入将修改已有代理")
+
     # ------------------------------------------------------------ step 4
     def run_import(self) -> None:
         jobs = self.jobs()
+        # an agents file that changes existing agents: show the changes and ask first
+        changes = [e.result.report.confirm_text for e in self.entries
+                   if e.result is not None and e.result.report is not None and e.result.report.confirm_text]
+        if changes and not self.ask_changes("\n\n".join(changes)):
+            return
 
         def job(progress, cancel):
             return detect.import_files(jobs, progress, cancel)
@@ -543,7 +552,7 @@ class HistoryPanel(QWidget):
         self.undo_button = QPushButton("撤销所选批次")
         self.undo_button.clicked.connect(self.undo)
         row.addWidget(self.undo_button)
-        row.addWidget(hint_label("撤销会删除该批次导入的全部交易、流转、调账或入库记录;涉及已锁定月份的批次不能撤销。"))
+        row.addWidget(hint_label("撤销会删除该批次导入的全部交易、流转、调账或入库记录(代理导入则恢复导入前的资料);涉及已锁定月份的批次不能撤销。"))
         row.addStretch(1)
         layout.addLayout(row)
         self.model = RowsModel(history_columns())

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import importlib
 
-from peewee import Database
+from peewee import Database, SqliteDatabase
 
 from app.models import dialect
 from app.models.errors import SchemaTooNew
 
 MIGRATIONS = ["0001_initial", "0002_followups", "0003_settle_index", "0004_qualify_outcome",
-              "0005_txn_volume", "0006_derived", "0008_lock_freeze", "0009_trust", "0010_team",
-              "0011_merchant_care", "0012_reconcile", "0013_arch", "0014_firstmonth"]
+              "0005_txn_volume", "0006_derived", "0007_values", "0008_lock_freeze", "0009_trust",
+              "0010_team", "0011_merchant_care", "0012_reconcile", "0013_arch", "0014_firstmonth"]
 LATEST = len(MIGRATIONS)
 
 
@@ -35,8 +35,18 @@ def apply_migrations(db: Database) -> list[int]:
         if number <= current:
             continue
         module = importlib.import_module(f"{__name__}.{name}")
-        with db.atomic():
-            module.migrate(db)
-            dialect.set_schema_version(db, number)
+        # SQLite's table rebuild (a new table, copy, drop, rename) runs with foreign keys
+        # off, set outside the transaction, so that dropping the old table acts on nothing
+        rebuild = getattr(module, "REBUILDS_TABLES", False) and isinstance(db, SqliteDatabase)
+        fk = rebuild and db.execute_sql("PRAGMA foreign_keys").fetchone()[0]
+        if fk:
+            db.execute_sql("PRAGMA foreign_keys = OFF")
+        try:
+            with db.atomic():
+                module.migrate(db)
+                dialect.set_schema_version(db, number)
+        finally:
+            if fk:
+                db.execute_sql("PRAGMA foreign_keys = ON")
         applied.append(number)
     return applied

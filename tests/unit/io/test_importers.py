@@ -63,8 +63,12 @@ def test_parent_cycle(dbfile, tmp_path, capsys):
 
 
 def test_duplicate_sn_within_file(dbfile, tmp_path, capsys):
-    refused(dbfile, tmp_path, capsys, "terminals", "sn,product,stocked\nN1,P1,2026-10-01\nN1,P1,2026-10-01\n",
-            "第3行", "终端SN N1 在文件中重复(第2行)")
+    # FORMATS: the same key with other data is an error; identical rows count once
+    refused(dbfile, tmp_path, capsys, "terminals", "sn,product,stocked\nN1,P1,2026-10-01\nN1,P1,2026-10-02\n",
+            "第3行", "终端SN N1 在文件第2行已出现,但两行数据不同")
+    write(tmp_path, "same.csv", "sn,product,stocked\nN1,P1,2026-10-01\nN1,P1,2026-10-01\n")
+    assert main(["--db", str(dbfile), "import", "terminals", str(tmp_path / "same.csv")]) == 0
+    assert "新增 1 行" in capsys.readouterr().out
 
 
 def test_move_of_terminal_not_in_stock_or_not_held(dbfile, tmp_path, capsys):
