@@ -121,7 +121,8 @@ def _open(args: argparse.Namespace):
 
 
 def cmd_init(args: argparse.Namespace) -> int:
-    from app.core.money import ParseError, format_money, parse_money
+    from app.core import values
+    from app.core.money import ParseError, format_money
     from app.core.months import set_setting
 
     _open(args)
@@ -131,7 +132,7 @@ def cmd_init(args: argparse.Namespace) -> int:
     set_setting("agency_name", name)
     if args.min_payout is not None:
         try:
-            fen = parse_money(args.min_payout)
+            fen = values.money(args.min_payout)
         except ParseError as exc:
             raise UserError(f"起付金额:{exc}") from None
         if fen < 0:

@@ -24,10 +24,10 @@ from typing import Any, Protocol
 
 from peewee import fn
 
-from app.core import audit, auth
+from app.core import audit, auth, values
 from app.core.analytics import TeamFigures, team_figures
 from app.core.errors import Changes, UserError
-from app.core.money import ParseError, format_rate, parse_tax_rate, prev_month
+from app.core.money import ParseError, format_rate, prev_month
 from app.core.tagging import AGENT_TAGS, agent_trend_tag, join_tags
 from app.core.tagging import split_tags as split_tags  # the agents pages ask here
 from app.models import Agent, FollowUp, Statement, StatementLine, database
@@ -223,20 +223,28 @@ _ACCOUNT = re.compile(r"\d{12,19}")
 def validate_form(form: AgentForm, agent_id: int | None = None) -> dict[str, Any]:
     """Check a form; returns the column values to store, or raises UserError listing every problem."""
     problems: list[str] = []
-    code = form.code.strip()
-    name = form.name.strip()
+
+    def checked(fn, text, label: str, default=""):  # the import's value rules (app.core.values)
+        try:
+            return fn(text, label)
+        except ParseError as exc:
+            problems.append(str(exc) if label in str(exc) else f"{label}:{exc}")
+            return default
+
+    code = checked(values.code, form.code, "代理编号")
+    name = checked(values.name_text, form.name, "代理名称")
+    bank = checked(values.note, form.bank, "开户行")
+    note = checked(values.note, form.note, "备注")
+    if form.joined is not None:
+        checked(values.check_day, form.joined, "加入日期", None)
     if not code:
-        problems.append("代理编号不能为空")
+        pass
     elif code.lower() in RESERVED_CODES or code.upper() == "AGENCY":
         problems.append(f"“{code}”是保留字,表示本机构")
-    elif len(code) > 32 or re.search(r"\s", code):
-        problems.append("代理编号不能含空格,且不超过32个字符")
     else:
         clash = Agent.get_or_none(Agent.code == code)
         if clash is not None and clash.id != agent_id:
             problems.append(f"代理编号 {code} 已被 {clash.name} 使用")
-    if not name:
-        problems.append("代理名称不能为空")
     phone = form.phone.strip().replace(" ", "")
     if phone and not _PHONE.fullmatch(phone):
         problems.append(f"手机号“{phone}”格式不对(11位手机号或带区号的座机)")
@@ -247,7 +255,7 @@ def validate_form(form: AgentForm, agent_id: int | None = None) -> dict[str, Any
     if account and not _ACCOUNT.fullmatch(account):
         problems.append("银行卡号应为12~19位数字")
     try:
-        tax = parse_tax_rate(form.tax_rate)
+        tax = values.tax_rate(form.tax_rate)
     except ParseError as exc:
         problems.append(f"税点:{exc}")
         tax = 0
@@ -267,8 +275,8 @@ def validate_form(form: AgentForm, agent_id: int | None = None) -> dict[str, Any
         raise UserError("代理资料有误:\n" + "\n".join(problems))
     return {
         "code": code, "name": name, "phone": phone, "id_no": id_no, "payout": form.payout,
-        "tax_rate": tax, "bank": form.bank.strip(), "bank_account": account, "joined": form.joined,
-        "note": form.note.strip(), "status": form.status, "tags": join_tags(form.tags),
+        "tax_rate": tax, "bank": bank, "bank_account": account, "joined": form.joined,
+        "note": note, "status": form.status, "tags": join_tags(form.tags),
     }
 
 

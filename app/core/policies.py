@@ -365,7 +365,8 @@ RATE_FIELDS = ("credit_rate", "debit_rate", "scan_rate")
 
 def parse_term(name: str, text: str) -> int | None:
     """One field as typed: rates (``0.6%``, ``万60``…) to ppm, money to fen; blank cap = 不封顶."""
-    from app.core.money import ParseError, parse_money, parse_rate
+    from app.core import values
+    from app.core.money import ParseError
 
     text = text.strip()
     if name == "debit_cap" and text in ("", "不封顶", "无"):
@@ -375,7 +376,7 @@ def parse_term(name: str, text: str) -> int | None:
             raise UserError(f"{FIELD_LABELS[name]}不能为空")
         return 0
     try:
-        value = parse_rate(text) if name in RATE_FIELDS else parse_money(text)
+        value = values.rate(text) if name in RATE_FIELDS else values.money(text)
     except ParseError as exc:
         raise UserError(f"{FIELD_LABELS[name]}:{exc}") from None
     if name == "unqualified_penalty":

@@ -39,9 +39,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.core import auth, closing, first_month, settlement
+from app.core import auth, closing, first_month, settlement, values
 from app.core.errors import Changes, UserError
-from app.core.money import ParseError, format_money, format_month, parse_money
+from app.core.money import ParseError, format_money, format_month
 from app.views.changes import announce
 from app.views.errors import confirm, show_error, show_info
 from app.views.page import Page
@@ -597,7 +597,7 @@ class AdjustmentDialog(QDialog):
 
     def _amount(self) -> int | None:
         try:
-            return parse_money(self.amount.text())
+            return values.money(self.amount.text())
         except ParseError:
             return None
 

@@ -31,13 +31,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.core import values
 from app.core.errors import Changes, UserError
 from app.core.money import (
     ParseError,
     format_money,
     format_rate,
-    parse_money,
-    parse_tax_rate,
 )
 from app.core.months import get_setting, set_setting
 from app.views.changes import announce
@@ -255,13 +254,13 @@ class SettingsPage(Page):
 
     def _parsed(self) -> tuple[int, int]:
         try:
-            fen = parse_money(self.min_payout.text() or "0")
+            fen = values.money(self.min_payout.text() or "0")
         except ParseError as exc:
             raise UserError(f"起付金额:{exc}") from None
         if fen < 0:
             raise UserError("起付金额不能为负")
         try:
-            tax = parse_tax_rate(self.tax.text())
+            tax = values.tax_rate(self.tax.text())
         except ParseError as exc:
             raise UserError(f"默认税点:{exc}") from None
         return fen, tax

@@ -13,8 +13,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.core import values
 from app.core.errors import Changes, UserError
-from app.core.money import ParseError, parse_money
+from app.core.money import ParseError
 from app.core.months import set_setting
 from app.core.session import is_new_office
 from app.views.changes import announce
@@ -33,7 +34,7 @@ def create_agency(name: str, min_payout_text: str) -> Changes:
     if not name:
         raise UserError("请填写机构名称")
     try:
-        fen = parse_money(min_payout_text) if min_payout_text.strip() else 0
+        fen = values.money(min_payout_text) if min_payout_text.strip() else 0
     except ParseError as exc:
         raise UserError(f"起付金额:{exc}") from None
     if fen < 0:
