@@ -658,7 +658,7 @@ class _TxParser:
             fee = None
             if fee_text:
                 try:
-                    fee = values.money(fee_text)
+                    fee = _fast_money(fee_text)
                 except ParseError as exc:
                     rows.bad(row, "fee", str(exc))
                     bad = True
