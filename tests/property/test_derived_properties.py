@@ -50,7 +50,10 @@ def _apply(folder: Path, n: int, op: tuple) -> None:
         lines = ["tx_id,time,sn,amount,category,status"]
         lines += [f"X{i},{day} 10:00:00,{sn},{fen / 100:.2f},贷记卡,{status}"
                   for i, day, sn, fen, status in op[1]]
-        import_file("transactions", _write(folder, f"tx{n}.csv", "\n".join(lines) + "\n"))
+        try:  # a repeated tx id with other data refuses the whole file (FORMATS "Values")
+            import_file("transactions", _write(folder, f"tx{n}.csv", "\n".join(lines) + "\n"))
+        except UserError:
+            pass
     elif kind == "undo":
         batches = [b for (b,) in db.execute_sql(
             "SELECT id FROM import_batch WHERE undone = 0 AND kind IN ('transactions', 'moves') "
