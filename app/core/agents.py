@@ -224,7 +224,7 @@ def validate_form(form: AgentForm, agent_id: int | None = None) -> dict[str, Any
     """Check a form; returns the column values to store, or raises UserError listing every problem."""
     problems: list[str] = []
 
-    def checked(fn, text, label: str, default=""):  # the import's value rules (app.core.values)
+    def checked(fn: Any, text: Any, label: str, default: Any = "") -> Any:  # app.core.values' rules
         try:
             return fn(text, label)
         except ParseError as exc:

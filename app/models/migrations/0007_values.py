@@ -21,6 +21,8 @@ text or an out-of-range figure in a money column.
   computed sums (statement volumes, totals) must be whole fen of any size.
 """
 
+from typing import Any
+
 from app.models.errors import StorageError
 
 VERSION = 7
@@ -85,7 +87,7 @@ def trigger_statements() -> list[str]:
     return out
 
 
-def _rebuild_txn(db) -> None:
+def _rebuild_txn(db: Any) -> None:
     keep = [sql for (sql,) in db.execute_sql(
         "SELECT sql FROM sqlite_master WHERE tbl_name = 'txn' AND type IN ('index', 'trigger') "
         "AND sql IS NOT NULL ORDER BY type, name")]
@@ -127,10 +129,11 @@ AGENT_CHANGES = (
 )
 
 
-def migrate(db):
+def migrate(db: Any) -> None:
     from peewee import SqliteDatabase
 
-    if not isinstance(db, SqliteDatabase):
+    sqlite = isinstance(db, SqliteDatabase)  # (a variable: db stays Any for mypy)
+    if not sqlite:
         # PostgreSQL: typed integer columns; the range as ordinary constraints, no rebuild
         db.execute_sql('ALTER TABLE "txn" ADD COLUMN "src_row" INTEGER')
         db.execute_sql(f'ALTER TABLE "txn" ADD CONSTRAINT "txn_amount_fen" CHECK ("amount" BETWEEN -{LIMIT} AND {LIMIT})')

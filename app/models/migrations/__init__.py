@@ -9,6 +9,7 @@ listed by name (not discovered on disk) so the frozen Windows build finds them t
 from __future__ import annotations
 
 import importlib
+from typing import Any
 
 from peewee import Database, SqliteDatabase
 
@@ -38,15 +39,16 @@ def apply_migrations(db: Database) -> list[int]:
         # SQLite's table rebuild (a new table, copy, drop, rename) runs with foreign keys
         # off, set outside the transaction, so that dropping the old table acts on nothing
         rebuild = getattr(module, "REBUILDS_TABLES", False) and isinstance(db, SqliteDatabase)
-        fk = rebuild and db.execute_sql("PRAGMA foreign_keys").fetchone()[0]
+        raw: Any = db  # peewee's execute_sql is untyped
+        fk = rebuild and raw.execute_sql("PRAGMA foreign_keys").fetchone()[0]
         if fk:
-            db.execute_sql("PRAGMA foreign_keys = OFF")
+            raw.execute_sql("PRAGMA foreign_keys = OFF")
         try:
             with db.atomic():
                 module.migrate(db)
                 dialect.set_schema_version(db, number)
         finally:
             if fk:
-                db.execute_sql("PRAGMA foreign_keys = ON")
+                raw.execute_sql("PRAGMA foreign_keys = ON")
         applied.append(number)
     return applied
