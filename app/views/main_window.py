@@ -128,12 +128,14 @@ class MainWindow(QMainWindow):
         self.nav.setObjectName("nav")
         self.nav.setFixedWidth(150)
         self.nav.setIconSize(QSize(18, 18))
+        # eighteen pages: rows low enough that all fit a 768-high screen, no sideways scroll
+        self.nav.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.stack = QStackedWidget()
         self.pages: dict[int, QWidget] = {}
         self._stale: set[int] = set()
         for title, _module, _cls in PAGES:
             item = QListWidgetItem(title)
-            item.setSizeHint(QSize(140, 40))
+            item.setSizeHint(QSize(140, 32))
             self.nav.addItem(item)
             self.stack.addWidget(QWidget())  # replaced by the page on first show
 
