@@ -18,7 +18,8 @@ from app.models.errors import SchemaTooNew
 
 MIGRATIONS = ["0001_initial", "0002_followups", "0003_settle_index", "0004_qualify_outcome",
               "0005_txn_volume", "0006_derived", "0007_values", "0008_lock_freeze", "0009_trust",
-              "0010_team", "0011_merchant_care", "0012_reconcile", "0013_arch", "0014_firstmonth"]
+              "0010_team", "0011_merchant_care", "0012_reconcile", "0013_arch", "0014_firstmonth",
+              "0015_trust_more"]
 LATEST = len(MIGRATIONS)
 
 
