@@ -21,12 +21,16 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from app.core import audit, auth
 from app.core.errors import Changes, UserError
 from app.core.money import Fen, format_money, month_of
-from app.core.months import get_setting, is_locked, set_setting
-from app.models import Agent, DepositEntry, Product, Terminal, database
+from app.core.months import get_setting, is_locked
+from app.models import Agent, DepositEntry, Product, Setting, Terminal, database
 
 KINDS = {"receive": "收押金", "refund": "退押金", "forfeit": "没收"}
+# who may: taking cash in is desk work (录入 and up); paying it back, keeping it, or taking
+# an entry back moves money out, as a payout does (财务 and up) — docs/trust.md
+PERMISSION = {"receive": "edit", "refund": "payout", "forfeit": "payout"}
 METHODS = {"cash": "现金", "transfer": "银行转账", "wechat": "微信", "alipay": "支付宝"}
 MAX_ENTRY: Fen = 10_000_000  # 100,000.00 元: far above any desk's deposit in one go
 _SEQ_KEY = "deposit_receipt_seq"
@@ -112,6 +116,7 @@ def record(
     """Record one desk entry (收押金/退押金/没收) and give it the next receipt number."""
     if kind not in KINDS:
         raise UserError(f"未知的押金操作:{kind}")
+    auth.require(PERMISSION[kind])
     if method not in METHODS:
         raise UserError(f"未知的收付方式:{method}(可选:{'、'.join(METHODS.values())})")
     amount = _check_amount(amount)
@@ -145,7 +150,8 @@ def record(
                     f"不能{KINDS[kind]} {format_money(amount)}"
                 )
         seq = int(get_setting(_SEQ_KEY, "0") or 0) + 1
-        set_setting(_SEQ_KEY, str(seq))
+        # the receipt counter is the desk's own: no setting change of its own in the log
+        Setting.insert(key=_SEQ_KEY, value=str(seq)).on_conflict_replace().execute()
         row = DepositEntry.create(
             receipt_no=f"YJ{day:%Y%m}-{seq:05d}",
             kind=kind,
@@ -158,6 +164,10 @@ def record(
             month=month,
             note=note.strip(),
         )
+        audit.record(f"押金.{KINDS[kind]}", f"收据 {row.receipt_no}", None,
+                     {"agent": agent.code, "amount_fen": amount, "method": method,
+                      "day": day.isoformat(), "product": product.code if product else "",
+                      "sn": sn.strip(), "note": note.strip()})
     return entry(row.id)
 
 
@@ -167,6 +177,7 @@ def cancel(entry_id: int) -> Changes:
     row = DepositEntry.get_or_none(DepositEntry.id == entry_id)
     if row is None:
         raise UserError("这笔押金收付已不存在")
+    auth.require("payout")
     if is_locked(row.month):
         raise UserError(f"{row.month} 已锁定,这笔押金收付({row.receipt_no})不能撤销")
     with database.atomic():
@@ -175,6 +186,9 @@ def cancel(entry_id: int) -> Changes:
                 f"收据 {row.receipt_no} 收的押金已部分退还或没收,请先撤销那些记录"
             )
         row.delete_instance()
+        audit.record("押金.撤销", f"收据 {row.receipt_no}",
+                     {"kind": row.kind, "agent_id": row.agent_id, "amount_fen": row.amount,
+                      "day": str(row.day)}, None)
     return Changes({"deposits"}, {row.month}, f"已撤销收据 {row.receipt_no}")
 
 

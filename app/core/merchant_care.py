@@ -144,6 +144,9 @@ def log_contact(merchant_no: str, day: dt.date, staff_id: int | None, channel: s
                 summary: str, next_date: dt.date | None = None) -> Changes:
     """Log a call or visit (回访记录) with a merchant; a merchant known only from its
     transactions is registered on the way (name from its terminal's activation record)."""
+    from app.core import auth
+
+    auth.require("edit")
     if not team_ready():
         raise UserError("请先导入员工与商户资料,再记录回访")
     from app.core.team_desk import add_contact

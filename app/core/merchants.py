@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from app.core import audit, auth
 from app.core import merchant_care as care
 from app.core.errors import Changes, UserError
 from app.core.merchant_tags import compute_tags, tags_computed
@@ -232,15 +233,19 @@ def due_list(today: dt.date | None = None, staff_id: int | None = None,
 
 def set_manual_tags(merchant_no: str, tags: list[str]) -> Changes:
     """Replace a merchant's manual tags (beside the computed one)."""
+    auth.require("edit")
     clean = split_tags(join_tags(tags))
     for t in clean:
         if len(t) > 20 or any(ord(ch) < 32 for ch in t):
             raise UserError(f"标签“{t[:20]}”太长(最多20字)或含控制字符")
+    before = [r[0] for r in database.execute_sql(
+        "SELECT tag FROM merchant_manual_tag WHERE merchant_no = ? ORDER BY tag", (merchant_no,))]
     with database.atomic():
         database.execute_sql("DELETE FROM merchant_manual_tag WHERE merchant_no = ?", (merchant_no,))
         database.cursor().executemany(
             "INSERT INTO merchant_manual_tag (merchant_no, tag) VALUES (?, ?)",
             [(merchant_no, t) for t in clean])
+        audit.record("商户.标签", f"商户 {merchant_no}", before, clean)
     return Changes({"merchants"}, message=f"已更新商户 {merchant_no} 的标签")
 
 

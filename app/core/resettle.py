@@ -25,7 +25,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from app.core import derived, scans
+from app.core import audit, auth, derived, scans
 from app.core.errors import Changes, UserError
 from app.core.money import format_month, next_month, parse_month, round_micro
 from app.core.months import locked_months, settle_month
@@ -173,7 +173,9 @@ def plan_resettle(month: str, records: Sequence[PolicyRecord] = ()) -> ResettleP
 
 def apply_resettle(month: str, records: Sequence[PolicyRecord] = ()) -> tuple[ResettlePlan, Changes]:
     """Write the pending differences of a 补差 of ``month`` as adjustments into the next open
-    month (one ``db.atomic()``); a run that finds nothing pending writes nothing."""
+    month (one ``db.atomic()``); a run that finds nothing pending writes nothing.  Needs
+    ``compute`` (财务 and up, as a month compute); audited as ``补差.写入``."""
+    auth.require("compute")
     db = database.obj
     with db.atomic():
         plan = plan_resettle(month, records)
@@ -189,6 +191,10 @@ def apply_resettle(month: str, records: Sequence[PolicyRecord] = ()) -> tuple[Re
             "corrects, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             rows,
         )
+        if rows:
+            audit.record("补差.写入", f"月份 {plan.month}", None,
+                         {"into": plan.target, "adjustments": len(rows),
+                          "total_fen": sum(r[4] for r in rows)})
     changes = Changes({"adjustments", "statements"} if rows else set(), {plan.target} if rows else set(),
                       f"已写入 {len(rows)} 条补差调账到{format_month(plan.target)}" if rows
                       else "没有需要补差的金额,未写入任何数据")  # fmt: skip

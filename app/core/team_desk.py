@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from app.core import values
+from app.core import audit, auth, values
 from app.core.errors import Changes, UserError
 from app.core.money import ParseError, month_first_day, month_last_day, prev_month
 from app.core.scans import COUNTED
@@ -106,6 +106,7 @@ def save_plan(target: str, month: str, *, base: str = "", per_activation: str = 
               sla_hours: str = "", resolution_tiers: str = "", satisfaction_tiers: str = "",
               min_ratings: str = "1") -> Changes:
     """Add or replace the plan of ``target`` (a member code or a role) from ``month``."""
+    auth.require("edit")
     try:
         m = values.month(month, "生效月份")
         fields = (
@@ -134,6 +135,7 @@ def save_plan(target: str, month: str, *, base: str = "", per_activation: str = 
         _db().execute_sql(
             f"INSERT INTO commission_plan (role, staff_id, effective_month, {', '.join(cols)}) "
             f"VALUES (?, ?, ?, {', '.join('?' * len(cols))})", (role, sid, m, *fields))
+        audit.record("团队.提成方案", f"提成方案 {target} {m}起", None, dict(zip(cols, fields, strict=True)))
     return Changes({"team"}, message=f"已保存提成方案({target},{m}起)")
 
 
@@ -299,6 +301,7 @@ def contacts_of(merchant_id: int) -> list[tuple[str, str, str, str, str]]:
 
 def handover(merchant_ids: list[int], staff_id: int, day: dt.date) -> Changes:
     """交接: the merchants are owned by ``staff_id`` from ``day`` on (history kept)."""
+    auth.require("edit")
     if not merchant_ids:
         raise UserError("请先选择要交接的商户")
     values.check_day(day, "交接日期")
@@ -316,13 +319,23 @@ def handover(merchant_ids: list[int], staff_id: int, day: dt.date) -> Changes:
             _db().execute_sql(
                 "INSERT INTO merchant_owner (merchant_id, staff_id, effective_from) VALUES (?, ?, ?)",
                 (mid, staff_id, day.isoformat()))
+        audit.record("商户.交接", f"员工 {row[0]} {row[1]}", None,
+                     {"merchants": _merchant_nos(merchant_ids), "from": day.isoformat()})
     return Changes({"merchants", "team"},
                    message=f"已将 {len(merchant_ids)} 个商户自 {day} 起交接给 {row[0]} {row[1]}")
+
+
+def _merchant_nos(merchant_ids: list[int]) -> list[str]:
+    found = dict(_db().execute_sql(
+        f"SELECT id, merchant_no FROM merchant WHERE id IN ({', '.join('?' * len(merchant_ids))})",
+        tuple(merchant_ids)).fetchall())
+    return [found.get(i, f"#{i}") for i in merchant_ids]
 
 
 def add_contact(merchant_id: int, staff_id: int | None, day: dt.date, channel: str,
                 summary: str, next_date: dt.date | None = None) -> Changes:
     """Log a contact (回访记录); the merchant's earlier open contacts are done."""
+    auth.require("edit")
     values.check_day(day, "回访日期")
     summary = values.note(summary, "内容")
     if channel and channel not in CHANNELS:
@@ -336,6 +349,9 @@ def add_contact(merchant_id: int, staff_id: int | None, day: dt.date, channel: s
             "VALUES (?, ?, ?, ?, ?, ?, 0)",
             (merchant_id, day.isoformat(), staff_id, channel, summary,
              next_date.isoformat() if next_date else None))
+        audit.record("商户.回访", f"商户 {_merchant_nos([merchant_id])[0]}", None,
+                     {"date": day.isoformat(), "staff_id": staff_id, "channel": channel,
+                      "summary": summary, "next": next_date.isoformat() if next_date else None})
     return Changes({"contacts"}, message="已记录回访")
 
 
@@ -399,6 +415,7 @@ def _deadline(r: TicketRow) -> str:
 
 def new_ticket(ticket_no: str, opened: dt.datetime, kind: str, staff_id: int,
                merchant_no: str = "", sn: str = "", note: str = "") -> Changes:
+    auth.require("edit")
     try:
         no = values.code(ticket_no, "工单号")
         note = values.note(note)
@@ -422,11 +439,15 @@ def new_ticket(ticket_no: str, opened: dt.datetime, kind: str, staff_id: int,
             "INSERT INTO ticket (ticket_no, opened, type, staff_id, merchant_id, sn, resolved, "
             "outcome, rating, note) VALUES (?, ?, ?, ?, ?, ?, NULL, '', NULL, ?)",
             (no, opened.replace(microsecond=0).isoformat(" "), kind, staff_id, mid, sn, note))
+        audit.record("工单.新建", f"工单 {no}", None,
+                     {"type": kind, "staff_id": staff_id, "merchant": merchant_no, "sn": sn,
+                      "opened": opened.replace(microsecond=0).isoformat(" "), "note": note})
     return Changes({"tickets"}, message=f"已新建工单 {no}")
 
 
 def resolve_ticket(ticket_id: int, when: dt.datetime, outcome: str = "resolved") -> Changes:
-    row = _db().execute_sql("SELECT ticket_no, opened FROM ticket WHERE id = ?", (ticket_id,)).fetchone()
+    auth.require("edit")
+    row = _db().execute_sql("SELECT ticket_no, opened, resolved, outcome FROM ticket WHERE id = ?", (ticket_id,)).fetchone()
     if row is None:
         raise UserError("工单不存在")
     when = when.replace(microsecond=0)
@@ -437,15 +458,20 @@ def resolve_ticket(ticket_id: int, when: dt.datetime, outcome: str = "resolved")
     with _db().atomic():
         _db().execute_sql("UPDATE ticket SET resolved = ?, outcome = ? WHERE id = ?",
                           (when.isoformat(" "), outcome, ticket_id))
+        audit.record("工单.处理", f"工单 {row[0]}", {"resolved": row[2], "outcome": row[3]},
+                     {"resolved": when.isoformat(" "), "outcome": outcome})
     return Changes({"tickets"}, message=f"工单 {row[0]} 已{OUTCOME_LABELS[outcome]}")
 
 
 def rate_ticket(ticket_id: int, rating: int) -> Changes:
+    auth.require("edit")
     if not 1 <= rating <= 5:
         raise UserError("满意度应在1到5之间")
-    with _db().atomic():
-        n = _db().execute_sql("UPDATE ticket SET rating = ? WHERE id = ?", (rating, ticket_id)).rowcount
-    if not n:
+    row = _db().execute_sql("SELECT ticket_no, rating FROM ticket WHERE id = ?", (ticket_id,)).fetchone()
+    if row is None:
         raise UserError("工单不存在")
+    with _db().atomic():
+        _db().execute_sql("UPDATE ticket SET rating = ? WHERE id = ?", (rating, ticket_id))
+        audit.record("工单.评价", f"工单 {row[0]}", {"rating": row[1]}, {"rating": rating})
     return Changes({"tickets"}, message=f"已记录满意度 {rating} 分")
 
