@@ -72,7 +72,10 @@ def _apply(folder: Path, n: int, op: tuple) -> None:
             pass  # not a possible move now
     elif kind == "edit":  # by hand, as a repair in plain SQL would
         _, what, k = op
-        ids = [i for (i,) in db.execute_sql("SELECT id FROM txn ORDER BY id")]
+        # a locked month's rows are refused by the database itself (migration 9's triggers)
+        ids = [i for (i,) in db.execute_sql(
+            "SELECT id FROM txn WHERE month NOT IN "
+            "(SELECT month FROM month_state WHERE state = 'locked') ORDER BY id")]
         if not ids:
             return
         tid = ids[k % len(ids)]
