@@ -1,20 +1,11 @@
-"""Pieces shared by the 对账, 试算 and 补差 pages: the page head and the month picker."""
+"""Pieces shared by the 对账, 试算 and 补差 pages: the month picker."""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QWidget
 
 from app.core.money import ParseError, parse_month
 from app.views.errors import show_error
-from app.views.widgets import hint_label, title_label
-
-
-def page_head(outer: QVBoxLayout, title: str, hint: str) -> None:
-    """The title and a wrapped one-paragraph explanation above a page."""
-    head = QHBoxLayout()
-    head.addWidget(title_label(title))
-    head.addWidget(hint_label(hint, wrap=True), 1)
-    outer.addLayout(head)
 
 
 class MonthPicker(QComboBox):

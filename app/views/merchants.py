@@ -31,7 +31,7 @@ from app.views.changes import announce
 from app.views.errors import show_error
 from app.views.page import Page
 from app.views.table_model import Column, RowsModel, int_column, money_column
-from app.views.widgets import DataTable, DateEdit, SearchBox, hint_label, title_label
+from app.views.widgets import DataTable, DateEdit, SearchBox, hint_label, page_head
 
 
 def _trend(v: tuple[int, int, int]) -> str:
@@ -132,11 +132,7 @@ class MerchantsPage(Page):
         super().__init__(parent)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(16, 12, 16, 8)
-        head = QHBoxLayout()
-        head.addWidget(title_label("商户"))
-        head.addWidget(hint_label("业务员按生效日期记录,交接保留历史;交易额为计入的成功减退货。"))
-        head.addStretch(1)
-        outer.addLayout(head)
+        page_head(outer, "商户", "业务员按生效日期记录,交接保留历史;交易额为计入的成功减退货。")
         bar = QHBoxLayout()
         self.search = SearchBox("搜索商户编号、名称或业务员 (Ctrl+F)")
         self.search.search.connect(lambda _t: self.apply_filter())

@@ -24,12 +24,12 @@ from app.core.errors import Changes
 from app.core.money import format_money, format_month, format_rate
 from app.core.months import working_month
 from app.views.changes import announce
-from app.views.check_widgets import MonthPicker, page_head
+from app.views.check_widgets import MonthPicker
 from app.views.errors import show_error, show_info
 from app.views.page import Page
 from app.views.table_export import ask_path
 from app.views.table_model import Column, RowsModel, int_column, money_column
-from app.views.widgets import DataTable
+from app.views.widgets import DataTable, page_head
 from app.views.workers import run_with_progress
 
 STATUS_COLORS = {"matched": "#2e7d32", "differs": "#c62828", "missing": "#ef6c00", "unknown": "#6a1b9a"}

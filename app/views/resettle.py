@@ -20,11 +20,11 @@ from app.core import resettle as svc
 from app.core.money import format_money, format_month
 from app.core.months import locked_months
 from app.views.changes import announce
-from app.views.check_widgets import MonthPicker, page_head
+from app.views.check_widgets import MonthPicker
 from app.views.errors import confirm, show_error, show_info
 from app.views.page import Page
 from app.views.table_model import Column, RowsModel, money_column
-from app.views.widgets import DataTable
+from app.views.widgets import DataTable, page_head
 from app.views.workers import run_with_progress
 
 

@@ -27,7 +27,7 @@ from app.views.changes import announce
 from app.views.errors import show_error
 from app.views.page import Page
 from app.views.table_model import Column, RowsModel, int_column, money_column, rate_column
-from app.views.widgets import DataTable, hint_label, title_label
+from app.views.widgets import DataTable, hint_label, page_head
 
 
 def member_columns() -> list[Column]:
@@ -214,11 +214,7 @@ class TeamPage(Page):
         super().__init__(parent)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(16, 12, 16, 8)
-        head = QHBoxLayout()
-        head.addWidget(title_label("团队"))
-        head.addWidget(hint_label("员工、提成方案与每月员工提成;提成随月结计算与锁定。"))
-        head.addStretch(1)
-        outer.addLayout(head)
+        page_head(outer, "团队", "员工、提成方案与每月员工提成;提成随月结计算与锁定。")
         self.tabs = QTabWidget()
         outer.addWidget(self.tabs, 1)
         self.members_model = RowsModel(member_columns())

@@ -30,7 +30,7 @@ from app.views.changes import announce
 from app.views.errors import show_error
 from app.views.page import Page
 from app.views.table_model import Column, RowsModel
-from app.views.widgets import DataTable, SearchBox, hint_label, title_label
+from app.views.widgets import DataTable, SearchBox, page_head
 
 
 def ticket_columns() -> list[Column]:
@@ -126,11 +126,7 @@ class TicketsPage(Page):
         super().__init__(parent)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(16, 12, 16, 8)
-        head = QHBoxLayout()
-        head.addWidget(title_label("工单"))
-        head.addWidget(hint_label("时限取服务标准(按工单类型,在“商户维护”的“标签与回访设置”中设定);超时未结的工单排在最前。"))
-        head.addStretch(1)
-        outer.addLayout(head)
+        page_head(outer, "工单", "时限取服务标准(按工单类型,在“商户维护”的“标签与回访设置”中设定);超时未结的工单排在最前。")
         bar = QHBoxLayout()
         self.search = SearchBox("搜索工单号、商户或SN (Ctrl+F)")
         self.search.search.connect(lambda _t: self.apply_filter())

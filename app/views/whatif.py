@@ -27,12 +27,12 @@ from app.core.money import format_money, format_month, format_rate
 from app.core.months import locked_months, working_month
 from app.core.policies import FIELD_LABELS, RATE_FIELDS
 from app.core.settlement import txn_months
-from app.views.check_widgets import MonthPicker, page_head
+from app.views.check_widgets import MonthPicker
 from app.views.errors import show_error
 from app.views.page import Page
 from app.views.table_export import export_view
 from app.views.table_model import Column, RowsModel, money_column
-from app.views.widgets import DataTable
+from app.views.widgets import DataTable, page_head
 from app.views.workers import run_with_progress
 
 HEADERS = ["代理编号", "产品编号", "生效日期", *(FIELD_LABELS[f] for f in svc.TERM_FIELDS)]

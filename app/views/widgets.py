@@ -9,10 +9,12 @@ from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDateEdit,
+    QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
     QTableView,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -184,3 +186,11 @@ def title_label(text: str, parent: QWidget | None = None) -> QLabel:
     label = QLabel(text, parent)
     label.setObjectName("pageTitle")
     return label
+
+
+def page_head(outer: QVBoxLayout, title: str, hint: str) -> None:
+    """The title and a wrapped one-paragraph explanation above a page."""
+    head = QHBoxLayout()
+    head.addWidget(title_label(title))
+    head.addWidget(hint_label(hint, wrap=True), 1)
+    outer.addLayout(head)
